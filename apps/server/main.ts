@@ -1,0 +1,47 @@
+import pino from 'pino';
+import { createTokenService } from '../../src/server/auth/tokens';
+import { buildApp } from '../../src/server/app';
+import { createMemoryClassDirectory } from '../../src/server/classes/class-directory';
+import { createMemoryClassStore } from '../../src/server/classroom/class-store';
+import { ConfigError, loadConfig, loadDotEnv } from '../../src/server/config/config';
+
+/** The composition root: reads the environment, picks the stores, starts listening. */
+async function main() {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    // Tokens ride in URLs and headers; never write them to a log.
+    redact: ['req.headers.authorization', 'req.query.token', 'token', '*.token'],
+  });
+  if (config.jwtSecretGenerated) {
+    logger.warn(`JWT_SECRET is not set: using a generated secret kept in ${config.DATA_DIR}/jwt-secret`);
+  }
+  const { app } = await buildApp({
+    logger,
+    tokens: createTokenService(config.JWT_SECRET),
+    store: createMemoryClassStore(),
+    classes: createMemoryClassDirectory(),
+    iceServers: config.ICE_SERVERS,
+    corsOrigins: config.CORS_ORIGINS,
+    webDist: config.WEB_DIST,
+  });
+  await app.listen({ port: config.PORT, host: config.HOST });
+
+  let closing = false;
+  const stop = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

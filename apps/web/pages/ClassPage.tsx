@@ -1,0 +1,63 @@
+import { useEffect, useState } from 'react';
+import { captureOptionsFrom } from '../../../src/client/media/local-media';
+import { SessionProvider, useClassroom } from '../../../src/client/react/session-context';
+import { SessionClient } from '../../../src/client/session-client';
+import { LiveSession } from '../../../src/components/live-session/LiveSession';
+import type { Role } from '../../../src/protocol';
+import { api, ApiError } from '../api';
+import { MessagePage } from './MessagePage';
+
+interface Me {
+  identity: { userId: string; name: string; role: Role };
+  class: { id: string; title: string };
+}
+
+type Phase = { kind: 'checking' } | { kind: 'refused'; message: string } | { kind: 'ready'; client: SessionClient; title: string };
+
+/** Checks the link's token, then runs one SessionClient for as long as the page shows the class. */
+export function ClassPage({ sessionId, search }: { sessionId: string; search: string }) {
+  const token = new URLSearchParams(search).get('token') ?? '';
+  const [phase, setPhase] = useState<Phase>({ kind: 'checking' });
+
+  useEffect(() => {
+    let client: SessionClient | null = null;
+    let cancelled = false;
+    (async () => {
+      if (!token) throw new ApiError(401, 'unauthorized', 'This link has no join token. Ask your tutor for the class link.');
+      const me = await api<Me>(`/api/session/${encodeURIComponent(sessionId)}/me`, { token });
+      const { iceServers } = await api<{ iceServers: RTCIceServer[] }>('/api/config');
+      if (cancelled) return;
+      client = new SessionClient({ sessionId, token, role: me.identity.role, iceServers, capture: captureOptionsFrom(search) });
+      setPhase({ kind: 'ready', client, title: me.class.title });
+      await client.start();
+    })().catch((err) => {
+      if (!cancelled) setPhase({ kind: 'refused', message: err instanceof ApiError ? err.message : 'The class could not be opened.' });
+    });
+    return () => {
+      cancelled = true;
+      client?.stop();
+    };
+  }, [sessionId, token, search]);
+
+  if (phase.kind === 'checking') return <MessagePage title="Opening the class…" message="Checking your link." />;
+  if (phase.kind === 'refused') return <MessagePage testId="session-error" title="Can't join this class" message={phase.message} />;
+  return (
+    <SessionProvider client={phase.client}>
+      <ClassOrEnding title={phase.title} />
+    </SessionProvider>
+  );
+}
+
+function ClassOrEnding({ title }: { title: string }) {
+  const ending = useClassroom((s) => s.ui.ending);
+  if (!ending) return <LiveSession title={title} />;
+  if (ending.kind === 'refused') return <MessagePage testId="session-error" title="Can't join this class" message={ending.message} />;
+  const message = ending.kind === 'left' ? 'You left the class.' : ending.message;
+  return (
+    <MessagePage testId="session-ended" title={ending.kind === 'left' ? 'You left the class' : 'This class is open elsewhere'} message={message}>
+      <button type="button" onClick={() => window.location.reload()} className="rounded-lg bg-sky-600 px-4 py-2 font-medium hover:bg-sky-500">
+        Rejoin
+      </button>
+    </MessagePage>
+  );
+}

@@ -1,0 +1,92 @@
+import { type FormEvent, useState } from 'react';
+import { api, ApiError } from '../api';
+
+interface Created {
+  class: { id: string; title: string };
+  tutorLink: string;
+  inviteLink: string;
+}
+
+const input = 'w-full rounded-lg bg-slate-800 px-3 py-2 ring-1 ring-slate-600 focus:outline-none focus:ring-sky-400';
+
+/** Where a tutor starts a class and gets the two links. */
+export function HomePage() {
+  const [title, setTitle] = useState('');
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<Created | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function start(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      setCreated(await api<Created>('/api/classes', { method: 'POST', body: { title, tutorName: name } }));
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The class could not be started.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const absolute = (path: string) => new URL(path, window.location.origin).toString();
+
+  return (
+    <main className="mx-auto flex min-h-dvh max-w-xl flex-col justify-center gap-6 p-6">
+      <h1 className="text-3xl font-semibold">Live classroom</h1>
+      {!created ? (
+        <form onSubmit={start} className="flex flex-col gap-3">
+          <label className="flex flex-col gap-1 text-sm">
+            Class title
+            <input className={input} value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={120} />
+          </label>
+          <label className="flex flex-col gap-1 text-sm">
+            Your name
+            <input className={input} value={name} onChange={(e) => setName(e.target.value)} required maxLength={80} />
+          </label>
+          <button type="submit" disabled={busy} className="rounded-lg bg-sky-600 px-4 py-2 font-medium hover:bg-sky-500 disabled:opacity-50">
+            Start class
+          </button>
+          {error ? (
+            <p role="alert" className="text-red-400">
+              {error}
+            </p>
+          ) : null}
+        </form>
+      ) : (
+        <section aria-label="Class links" className="flex flex-col gap-4">
+          <p>
+            <strong>{created.class.title}</strong> is ready.
+          </p>
+          <LinkField label="Your tutor link (keep it to yourself)" value={absolute(created.tutorLink)} testId="tutor-link" />
+          <LinkField label="Student invite link (share it with the class)" value={absolute(created.inviteLink)} testId="invite-link" />
+          <a href={created.tutorLink} className="rounded-lg bg-sky-600 px-4 py-2 text-center font-medium hover:bg-sky-500">
+            Open the class
+          </a>
+        </section>
+      )}
+    </main>
+  );
+}
+
+function LinkField({ label, value, testId }: { label: string; value: string; testId: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <label className="flex flex-col gap-1 text-sm">
+      {label}
+      <span className="flex gap-2">
+        <input data-testid={testId} readOnly value={value} className={input} onFocus={(e) => e.target.select()} />
+        <button
+          type="button"
+          onClick={() => {
+            void navigator.clipboard?.writeText(value).then(() => setCopied(true));
+          }}
+          className="rounded-lg bg-slate-700 px-3 hover:bg-slate-600"
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </span>
+    </label>
+  );
+}

@@ -1,0 +1,15 @@
+import { test as base } from '@playwright/test';
+import type { BrowserName } from './support/browsers';
+import { Classroom } from './support/classroom';
+
+export { expect } from '@playwright/test';
+export { expectVideoPlaying, Member, mintToken } from './support/classroom';
+
+/** `classroom`: a fresh class per test, with people joining in Chromium or Firefox. */
+export const test = base.extend<{ classroom: Classroom }>({
+  classroom: async ({ browser, browserName }, use) => {
+    const classroom = new Classroom(browser, browserName as BrowserName);
+    await use(classroom);
+    await classroom.close();
+  },
+});

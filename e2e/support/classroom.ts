@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { type Browser, type BrowserContext, chromium, expect, firefox, type Locator, type Page } from '@playwright/test';
+import { SignJWT } from 'jose';
+import { type BrowserName, launchOptions } from './browsers';
+import { e2eSecret } from './env';
+
+export type Role = 'tutor' | 'student' | 'admin';
+
+export interface TokenClaims {
+  role: Role;
+  name: string;
+  userId?: string;
+  sessionId?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  secret?: string;
+}
+
+export interface JoinOptions {
+  /** The browser this person uses; the test's own browser by default. */
+  browser?: BrowserName;
+  userId?: string;
+  /** Capture size and rate, `WxH@fps`; small by default so many pages fit on two cores. */
+  video?: string;
+  /** A ready-made token (forged, expired, for another class). */
+  token?: string;
+}
+
+/** Mints a join token the way an integrator would: HS256 with JWT_SECRET. */
+export async function mintToken(sessionId: string, claims: TokenClaims): Promise<string> {
+  const jwt = new SignJWT({ name: claims.name, role: claims.role, sessionId: claims.sessionId ?? sessionId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.userId ?? `${claims.role}-${randomBytes(4).toString('hex')}`)
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (claims.expiresIn ?? 3600));
+  return jwt.sign(new TextEncoder().encode(claims.secret ?? e2eSecret));
+}
+
+/** One person in the class, in their own browser context. */
+export class Member {
+  constructor(
+    readonly page: Page,
+    readonly context: BrowserContext,
+    readonly userId: string,
+    readonly name: string,
+    readonly role: Role,
+    readonly url: string,
+  ) {}
+
+  /** The tile that shows `other` on this person's screen. */
+  tileOf(other: Member): Locator {
+    return this.page.locator(`[data-testid="participant-tile"][data-user-id="${other.userId}"]`);
+  }
+
+  tiles(): Locator {
+    return this.page.getByTestId('participant-tile');
+  }
+
+  tutorVideo(): Locator {
+    return this.page.getByTestId('tutor-video');
+  }
+
+  button(name: string): Locator {
+    return this.page.getByRole('button', { name, exact: true });
+  }
+
+  /** Whether one's own microphone track is enabled (read from the self-preview's stream). */
+  localAudioEnabled(): Promise<boolean | null> {
+    return this.page.getByTestId('self-preview').locator('video').evaluate((v: HTMLVideoElement) => {
+      const track = (v.srcObject as MediaStream | null)?.getAudioTracks()[0];
+      return track ? track.enabled : null;
+    });
+  }
+}
+
+/**
+ * A class for one test: mints tokens, opens each person in their own browser context (Chromium or
+ * Firefox), and closes everything afterwards.
+ */
+export class Classroom {
+  readonly sessionId = `e2e-${randomBytes(5).toString('hex')}`;
+  private contexts: BrowserContext[] = [];
+  private extraBrowsers = new Map<BrowserName, Promise<Browser>>();
+
+  constructor(
+    private readonly defaultBrowser: Browser,
+    private readonly defaultName: BrowserName,
+  ) {}
+
+  token(claims: TokenClaims): Promise<string> {
+    return mintToken(this.sessionId, claims);
+  }
+
+  private browserFor(name: BrowserName | undefined): Promise<Browser> {
+    if (!name || name === this.defaultName) return Promise.resolve(this.defaultBrowser);
+    let launched = this.extraBrowsers.get(name);
+    if (!launched) {
+      launched = (name === 'chromium' ? chromium : firefox).launch(launchOptions[name]);
+      this.extraBrowsers.set(name, launched);
+    }
+    return launched;
+  }
+
+  /** Opens the class page for a new person; does not wait for anything but the page. */
+  async open(role: Role, name: string, options: JoinOptions = {}): Promise<Member> {
+    const userId = options.userId ?? `${role}-${name.toLowerCase().replace(/\W+/g, '-')}-${randomBytes(3).toString('hex')}`;
+    const token = options.token ?? (await this.token({ role, name, userId }));
+    const browser = await this.browserFor(options.browser);
+    const context = await browser.newContext({ baseURL: process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.E2E_PORT ?? 3107}` });
+    this.contexts.push(context);
+    const page = await context.newPage();
+    const url = `/session/${this.sessionId}?token=${encodeURIComponent(token)}&video=${options.video ?? '320x240@10'}`;
+    await page.goto(url);
+    return new Member(page, context, userId, name, role, url);
+  }
+
+  /** Opens the class page and waits until the person is in the class. */
+  async join(role: Role, name: string, options: JoinOptions = {}): Promise<Member> {
+    const member = await this.open(role, name, options);
+    await expect(member.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
+    return member;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.contexts.map((c) => c.close().catch(() => undefined)));
+    for (const b of this.extraBrowsers.values()) await (await b).close().catch(() => undefined);
+  }
+}
+
+/** A <video> really plays: it has frames, and its clock moves. */
+export async function expectVideoPlaying(video: Locator): Promise<void> {
+  await expect(video).toBeVisible();
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+  const start = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(start);
+}

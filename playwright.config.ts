@@ -1,0 +1,32 @@
+import { defineConfig } from '@playwright/test';
+import { chromiumLaunch, firefoxLaunch } from './e2e/support/browsers';
+import { e2eEnv, e2ePort } from './e2e/support/env';
+
+export default defineConfig({
+  testDir: 'e2e',
+  // Several real browsers with live video per test: two cores run one test at a time best.
+  workers: 1,
+  fullyParallel: false,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
+  use: {
+    baseURL: `http://127.0.0.1:${e2ePort}`,
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium', launchOptions: chromiumLaunch } },
+    { name: 'firefox', use: { browserName: 'firefox', launchOptions: firefoxLaunch } },
+  ],
+  webServer: {
+    command: 'node scripts/start.mjs',
+    url: `http://127.0.0.1:${e2ePort}/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: e2eEnv,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

@@ -1,0 +1,25 @@
+// `npm start`: builds the web app when the build is missing or older than its sources, then serves everything.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const built = 'dist/web/index.html';
+const sources = ['apps/web', 'src', 'vite.config.ts', 'package.json'];
+
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+const run = (cmd, args) => {
+  const res = spawnSync(cmd, args, { stdio: 'inherit' });
+  if (res.status !== 0) process.exit(res.status ?? 1);
+};
+
+if (!existsSync(built) || Math.max(...sources.map(newest)) > statSync(built).mtimeMs) {
+  process.stdout.write('Building the web app…\n');
+  run('npx', ['vite', 'build', '--logLevel', 'warn']);
+}
+run('npx', ['tsx', 'apps/server/main.ts']);

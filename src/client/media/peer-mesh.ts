@@ -1,0 +1,184 @@
+import SimplePeer from 'simple-peer/simplepeer.min.js';
+import type { Instance as Peer } from 'simple-peer';
+import { dialsFirst, type Participant, shouldLink } from '../../protocol';
+import type { MediaTopology, TopologyEvents } from './topology';
+
+/** The envelope of every signal between two browsers: which link (attempt) it belongs to. */
+interface LinkSignal {
+  link: string;
+  signal: object & { type?: string };
+}
+
+interface Link {
+  id: string;
+  peer: Peer;
+  dialer: boolean;
+}
+
+const maxAutomaticRetries = 5;
+const backoffMs = (attempt: number) => Math.min(500 * 2 ** attempt, 8000);
+
+function isLinkSignal(data: unknown): data is LinkSignal {
+  const d = data as LinkSignal | null;
+  return typeof d?.link === 'string' && typeof d.signal === 'object' && d.signal !== null;
+}
+
+export interface PeerMeshOptions extends TopologyEvents {
+  iceServers: RTCIceServer[];
+}
+
+/**
+ * Direct peer links: everyone to the tutor, and students to each other while the class is small
+ * (`shouldLink`). The later joiner dials, every link attempt has its own id, and a link that fails
+ * is dialled again with backoff.
+ */
+export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
+  const links = new Map<string, Link>();
+  const wanted = new Set<string>();
+  const retries = new Map<string, number>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let self: Participant | null = null;
+  let others = new Map<string, Participant>();
+  let localStream: MediaStream | null = null;
+  let attempt = 0;
+  let closed = false;
+
+  const cancelTimer = (socketId: string) => {
+    clearTimeout(timers.get(socketId));
+    timers.delete(socketId);
+  };
+
+  function open(remote: string, id: string, dialer: boolean): Link {
+    const peer: Peer = new SimplePeer({
+      initiator: dialer,
+      trickle: true,
+      stream: localStream ?? undefined,
+      config: { iceServers: options.iceServers },
+      // Receive even when we send nothing (an admin watching, a student without a camera).
+      offerOptions: { offerToReceiveAudio: true, offerToReceiveVideo: true },
+    });
+    const link: Link = { id, peer, dialer };
+    links.set(remote, link);
+    options.onLinkState(remote, 'connecting');
+    peer.on('signal', (signal) => options.sendSignal(remote, { link: id, signal } satisfies LinkSignal));
+    peer.on('stream', (stream: MediaStream) => options.onRemoteStream(remote, stream));
+    peer.on('connect', () => {
+      retries.delete(remote);
+      options.onLinkState(remote, 'connected');
+    });
+    const lost = () => {
+      if (links.get(remote) === link) linkLost(remote);
+    };
+    peer.on('close', lost);
+    peer.on('error', lost);
+    return link;
+  }
+
+  function drop(remote: string) {
+    cancelTimer(remote);
+    const link = links.get(remote);
+    if (!link) return;
+    links.delete(remote);
+    link.peer.removeAllListeners();
+    link.peer.on('error', () => undefined);
+    link.peer.destroy();
+    options.onRemoteStream(remote, null);
+  }
+
+  function dial(remote: string) {
+    if (closed || !self) return;
+    drop(remote);
+    open(remote, `${self.socketId}:${++attempt}`, true);
+  }
+
+  function linkLost(remote: string) {
+    const link = links.get(remote);
+    drop(remote);
+    if (closed || !wanted.has(remote)) return;
+    const other = others.get(remote);
+    if (!link?.dialer || !other || !self || !dialsFirst(self, other)) {
+      // The other end dials again; we wait for its offer.
+      options.onLinkState(remote, 'reconnecting');
+      return;
+    }
+    const n = retries.get(remote) ?? 0;
+    if (n >= maxAutomaticRetries) {
+      options.onLinkState(remote, 'failed');
+      return;
+    }
+    retries.set(remote, n + 1);
+    options.onLinkState(remote, 'reconnecting');
+    timers.set(remote, setTimeout(() => { timers.delete(remote); dial(remote); }, backoffMs(n)));
+  }
+
+  return {
+    sync(nextSelf, nextOthers) {
+      if (closed) return;
+      self = nextSelf;
+      others = new Map(nextOthers.map((p) => [p.socketId, p]));
+      const students = [nextSelf, ...nextOthers].filter((p) => p.role === 'student').length;
+      for (const remote of [...links.keys(), ...wanted]) {
+        const other = others.get(remote);
+        if (!other || !shouldLink(nextSelf, other, students)) {
+          wanted.delete(remote);
+          retries.delete(remote);
+          drop(remote);
+          options.onLinkState(remote, null);
+        }
+      }
+      for (const other of nextOthers) {
+        if (!shouldLink(nextSelf, other, students) || wanted.has(other.socketId)) continue;
+        wanted.add(other.socketId);
+        if (dialsFirst(nextSelf, other)) dial(other.socketId);
+        else if (!links.has(other.socketId)) options.onLinkState(other.socketId, 'connecting');
+      }
+    },
+
+    receive(from, data) {
+      if (closed || !isLinkSignal(data)) return;
+      const current = links.get(from);
+      if (current?.id === data.link) {
+        current.peer.signal(data.signal as never);
+        return;
+      }
+      if (data.signal.type === 'redial') {
+        const other = others.get(from);
+        if (other && self && wanted.has(from) && dialsFirst(self, other)) dial(from);
+        return;
+      }
+      // A new attempt from the other end starts with its offer; anything else is from a dead attempt.
+      if (data.signal.type !== 'offer' || !others.has(from)) return;
+      drop(from);
+      open(from, data.link, false).peer.signal(data.signal as never);
+    },
+
+    setLocalStream(stream) {
+      const previous = localStream;
+      localStream = stream;
+      for (const { peer } of links.values()) {
+        try {
+          if (previous) peer.removeStream(previous);
+          if (stream) peer.addStream(stream);
+        } catch {
+          // A link that cannot renegotiate is rebuilt by its error handler.
+        }
+      }
+    },
+
+    retry(remote) {
+      retries.delete(remote);
+      const other = others.get(remote);
+      if (!other || !self || !wanted.has(remote)) return;
+      // Only the dialling end opens a link; the other end asks it to.
+      if (dialsFirst(self, other)) dial(remote);
+      else options.sendSignal(remote, { link: 'redial', signal: { type: 'redial' } } satisfies LinkSignal);
+    },
+
+    close() {
+      closed = true;
+      for (const remote of [...links.keys()]) drop(remote);
+      for (const remote of [...timers.keys()]) cancelTimer(remote);
+      wanted.clear();
+    },
+  };
+}

@@ -1,0 +1,287 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  ClientAcks,
+  ClientEventName,
+  ClientToServerEvents,
+  Participant,
+  ServerToClientEvents,
+} from '../protocol';
+import { type CaptureOptions, openLocalMedia, stopStream } from './media/local-media';
+import { createPeerMesh } from './media/peer-mesh';
+import { localStreamKey, StreamRegistry } from './media/stream-registry';
+import type { MediaTopology } from './media/topology';
+import { selectOthers } from './selectors';
+import {
+  type ClassroomStore,
+  createClassroomStore,
+  patchMedia,
+  patchParticipants,
+  patchUi,
+  without,
+} from './store';
+
+type ClassroomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface SessionClientOptions {
+  sessionId: string;
+  token: string;
+  role: Participant['role'];
+  iceServers: RTCIceServer[];
+  capture?: CaptureOptions;
+  /** Where Socket.IO lives; the page's own origin by default. */
+  url?: string;
+}
+
+/** A refused command, with the server's code. */
+export class CommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One person's connection to a class, outside React: owns the socket, the local media and the
+ * media topology, and writes plain data to the store. Components call its commands.
+ */
+export class SessionClient {
+  readonly store: ClassroomStore = createClassroomStore();
+  readonly streams = new StreamRegistry();
+  private socket: ClassroomSocket | null = null;
+  private topology: MediaTopology;
+  private localStream: MediaStream | null = null;
+  private disposers: Array<() => void> = [];
+  private stopped = false;
+
+  constructor(private readonly options: SessionClientOptions) {
+    this.topology = this.createTopology();
+  }
+
+  private createTopology(): MediaTopology {
+    return createPeerMesh({
+      iceServers: this.options.iceServers,
+      sendSignal: (to, data) => {
+        this.socket?.emit('signal', { to, data: data as object }, () => undefined);
+      },
+      onLinkState: (socketId, state) =>
+        patchParticipants(this.store, (p) => ({
+          links: state ? { ...p.links, [socketId]: state } : without(p.links, socketId),
+        })),
+      onRemoteStream: (socketId, stream) => {
+        this.streams.set(socketId, stream);
+        patchParticipants(this.store, (p) => ({
+          withMedia: stream ? { ...p.withMedia, [socketId]: true } : without(p.withMedia, socketId),
+        }));
+      },
+    });
+  }
+
+  /** Opens the camera and microphone (not for an admin, who only watches), then joins. */
+  async start(): Promise<void> {
+    if (this.options.role !== 'admin') await this.openMedia({ audio: true, video: true });
+    if (this.stopped) return;
+    this.connect();
+  }
+
+  private async openMedia(want: { audio: boolean; video: boolean }) {
+    const media = await openLocalMedia(this.options.capture ?? {}, want);
+    if (this.stopped) {
+      stopStream(media.stream);
+      return;
+    }
+    this.localStream = media.stream;
+    this.streams.set(localStreamKey, media.stream);
+    this.topology.setLocalStream(media.stream);
+    patchMedia(this.store, {
+      hasCamera: media.hasCamera,
+      hasMicrophone: media.hasMicrophone,
+      audioOn: media.hasMicrophone,
+      videoOn: media.hasCamera,
+      deviceProblem: media.problem,
+    });
+  }
+
+  private connect() {
+    const socket: ClassroomSocket = io(this.options.url ?? '/', {
+      auth: { token: this.options.token },
+      transports: ['websocket'],
+      reconnectionDelayMax: 3000,
+    });
+    this.socket = socket;
+
+    socket.on('connect', () => void this.join());
+    socket.on('disconnect', (reason) => {
+      // Links to socket ids of the old connection are stale; a rejoin rebuilds them.
+      this.resetClass();
+      if (reason === 'io client disconnect') return;
+      patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
+    });
+    socket.on('connect_error', (err) => {
+      const data = (err as Error & { data?: { code?: string; message?: string } }).data;
+      if (data?.code === 'unauthorized') {
+        this.end({ kind: 'refused', message: data.message ?? 'This class link is not valid.' });
+        return;
+      }
+      patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
+    });
+
+    socket.on('user-joined', (p) => this.upsert(p));
+    socket.on('participant-updated', (p) => this.upsert(p));
+    socket.on('existing-users', ({ users }) => {
+      patchParticipants(this.store, () => ({ others: Object.fromEntries(users.map((u) => [u.socketId, u])) }));
+      this.syncTopology();
+    });
+    socket.on('user-left', ({ socketId }) => {
+      patchParticipants(this.store, (p) => ({ others: without(p.others, socketId) }));
+      this.syncTopology();
+    });
+    socket.on('signal', ({ from, data }) => this.topology.receive(from, data));
+    socket.on('force-mute', ({ by }) => {
+      this.setTrack('audio', false);
+      patchUi(this.store, { notice: `${by} muted your microphone.` });
+    });
+    socket.on('session-replaced', ({ reason }) => this.end({ kind: 'replaced', message: reason }));
+
+    const online = () => patchUi(this.store, { status: socket.connected ? 'connected' : 'reconnecting' });
+    const offline = () => patchUi(this.store, { status: 'offline' });
+    window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
+    this.disposers.push(() => {
+      window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
+    });
+  }
+
+  private async join() {
+    const { media } = this.store.getState();
+    const joined = await this.request('join-session', {
+      sessionId: this.options.sessionId,
+      isAudioOn: media.audioOn,
+      isVideoOn: media.videoOn,
+    });
+    if (!joined.ok) {
+      this.end({ kind: 'refused', message: joined.error.message });
+      return;
+    }
+    patchParticipants(this.store, () => ({ self: joined.self }));
+    patchUi(this.store, { status: 'connected' });
+    // The roster arrives as `existing-users`, whoever came first.
+    await this.request('get-session-users', { sessionId: this.options.sessionId });
+  }
+
+  private upsert(p: Participant) {
+    const self = this.store.getState().participants.self;
+    if (self && p.socketId === self.socketId) {
+      patchParticipants(this.store, () => ({ self: p }));
+      return;
+    }
+    patchParticipants(this.store, (s) => ({ others: { ...s.others, [p.socketId]: p } }));
+    this.syncTopology();
+  }
+
+  private syncTopology() {
+    const state = this.store.getState();
+    if (state.participants.self) this.topology.sync(state.participants.self, selectOthers(state));
+  }
+
+  private resetClass() {
+    this.topology.close();
+    this.topology = this.createTopology();
+    this.topology.setLocalStream(this.localStream);
+    for (const id of Object.keys(this.store.getState().participants.others)) this.streams.set(id, null);
+    patchParticipants(this.store, () => ({ self: null, others: {}, links: {}, withMedia: {} }));
+  }
+
+  private request<E extends ClientEventName>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+  ): Promise<Ack<ClientAcks[E]>> {
+    const socket = this.socket;
+    if (!socket?.connected) {
+      return Promise.resolve({ ok: false, error: { code: 'not_in_session', message: 'Not connected to the class.' } });
+    }
+    return new Promise((resolve) => {
+      const timed = socket.timeout(10_000) as unknown as { emit(event: string, ...args: unknown[]): void };
+      timed.emit(event, payload, (err: Error | null, response: Ack<ClientAcks[E]>) => {
+        resolve(err ? { ok: false, error: { code: 'internal', message: 'The server did not answer.' } } : response);
+      });
+    });
+  }
+
+  /** Runs a command; a refusal becomes a notice the user can read. */
+  private async command<E extends ClientEventName>(event: E, payload: Parameters<ClientToServerEvents[E]>[0]) {
+    const res = await this.request(event, payload);
+    if (!res.ok) patchUi(this.store, { notice: res.error.message });
+    return res;
+  }
+
+  private setTrack(kind: 'audio' | 'video', enabled: boolean) {
+    const tracks = kind === 'audio' ? this.localStream?.getAudioTracks() : this.localStream?.getVideoTracks();
+    tracks?.forEach((t) => (t.enabled = enabled));
+    patchMedia(this.store, kind === 'audio' ? { audioOn: enabled } : { videoOn: enabled });
+  }
+
+  // ---- commands
+
+  async setMicrophone(enabled: boolean) {
+    if (enabled && !this.localStream?.getAudioTracks().length) await this.addDevice('audio');
+    if (enabled && !this.localStream?.getAudioTracks().length) return;
+    this.setTrack('audio', enabled);
+    await this.command('toggle-audio', { enabled });
+  }
+
+  async setCamera(enabled: boolean) {
+    if (enabled && !this.localStream?.getVideoTracks().length) await this.addDevice('video');
+    if (enabled && !this.localStream?.getVideoTracks().length) return;
+    this.setTrack('video', enabled);
+    await this.command('toggle-video', { enabled });
+  }
+
+  /** Someone who started without a device (an admin, a denied permission) turns one on. */
+  private async addDevice(kind: 'audio' | 'video') {
+    const had = { audio: !!this.localStream?.getAudioTracks().length, video: !!this.localStream?.getVideoTracks().length };
+    const want = { audio: had.audio || kind === 'audio', video: had.video || kind === 'video' };
+    const previous = this.localStream;
+    await this.openMedia(want);
+    if (previous !== this.localStream) stopStream(previous);
+    const { audioOn, videoOn } = this.store.getState().media;
+    // Keep what was off, off.
+    if (had.audio && !audioOn) this.setTrack('audio', false);
+    if (had.video && !videoOn) this.setTrack('video', false);
+  }
+
+  raiseHand = () => this.command('raise-hand', {});
+  lowerHand = (socketId?: string) => this.command('lower-hand', socketId ? { socketId } : {});
+  muteParticipant = (socketId: string) => this.command('mute-participant', { socketId });
+  muteAll = () => this.command('mute-all', {});
+  retryLink = (socketId: string) => this.topology.retry(socketId);
+  dismissNotice = () => patchUi(this.store, { notice: null });
+  setSoundBlocked = (soundBlocked: boolean) => patchMedia(this.store, { soundBlocked });
+
+  async leave() {
+    await this.request('leave-session', {});
+    this.end({ kind: 'left' });
+  }
+
+  private end(ending: NonNullable<ReturnType<ClassroomStore['getState']>['ui']['ending']>) {
+    patchUi(this.store, { ending });
+    this.stop();
+  }
+
+  /** Closes everything this client opened. */
+  stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.topology.close();
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+    stopStream(this.localStream);
+    this.localStream = null;
+    this.streams.clear();
+    this.disposers.splice(0).forEach((dispose) => dispose());
+  }
+}

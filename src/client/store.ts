@@ -1,0 +1,76 @@
+import { createStore } from 'zustand/vanilla';
+import type { Participant } from '../protocol';
+
+/** The state of one media link to another participant, as a tile shows it. */
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+
+/** Why the class page is not showing the class. */
+export type Ending =
+  | { kind: 'left' }
+  | { kind: 'replaced'; message: string }
+  | { kind: 'refused'; message: string };
+
+export interface ParticipantsSlice {
+  self: Participant | null;
+  /** Everyone else in the class, by socket id. */
+  others: Record<string, Participant>;
+  links: Record<string, LinkState>;
+  /** Socket ids whose media has arrived (the streams themselves live outside the store). */
+  withMedia: Record<string, true>;
+}
+
+export interface MediaSlice {
+  audioOn: boolean;
+  videoOn: boolean;
+  hasMicrophone: boolean;
+  hasCamera: boolean;
+  /** Why the camera or microphone is unavailable, in words. */
+  deviceProblem: string | null;
+  /** Browsers block sound until a click; the page offers one. */
+  soundBlocked: boolean;
+}
+
+export interface UiSlice {
+  status: ConnectionStatus;
+  ending: Ending | null;
+  /** A short message for the user (a force-mute, a failed command). */
+  notice: string | null;
+}
+
+export interface ClassroomState {
+  participants: ParticipantsSlice;
+  media: MediaSlice;
+  ui: UiSlice;
+}
+
+export const initialClassroomState = (): ClassroomState => ({
+  participants: { self: null, others: {}, links: {}, withMedia: {} },
+  media: {
+    audioOn: false,
+    videoOn: false,
+    hasMicrophone: false,
+    hasCamera: false,
+    deviceProblem: null,
+    soundBlocked: false,
+  },
+  ui: { status: 'connecting', ending: null, notice: null },
+});
+
+export const createClassroomStore = () => createStore<ClassroomState>(() => initialClassroomState());
+export type ClassroomStore = ReturnType<typeof createClassroomStore>;
+
+// Updaters: the session client writes through these, one slice at a time.
+export const patchParticipants = (store: ClassroomStore, fn: (s: ParticipantsSlice) => Partial<ParticipantsSlice>) =>
+  store.setState((s) => ({ participants: { ...s.participants, ...fn(s.participants) } }));
+export const patchMedia = (store: ClassroomStore, patch: Partial<MediaSlice>) =>
+  store.setState((s) => ({ media: { ...s.media, ...patch } }));
+export const patchUi = (store: ClassroomStore, patch: Partial<UiSlice>) =>
+  store.setState((s) => ({ ui: { ...s.ui, ...patch } }));
+
+export function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!(key in record)) return record;
+  const { [key]: _gone, ...rest } = record;
+  return rest;
+}

@@ -1,0 +1,79 @@
+import { selectOthers } from '../../client/selectors';
+import { useClassroom, useSession } from '../../client/react/session-context';
+import type { ConnectionStatus } from '../../client/store';
+import { Controls } from './Controls';
+import { enableSound, RemoteAudio } from './RemoteAudio';
+import { VideoGrid } from './VideoGrid';
+
+const statusText: Record<ConnectionStatus, string> = {
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
+};
+
+/** The class page once the token is known good: status, the grid, sound, controls. */
+export function LiveSession({ title }: { title: string }) {
+  const session = useSession();
+  const { status, notice, deviceProblem, soundBlocked, self } = useClassroom((s) => ({
+    status: s.ui.status,
+    notice: s.ui.notice,
+    deviceProblem: s.media.deviceProblem,
+    soundBlocked: s.media.soundBlocked,
+    self: s.participants.self,
+  }));
+  const audible = useClassroom((s) => selectOthers(s).map((p) => p.socketId));
+
+  return (
+    <div className="flex h-dvh flex-col">
+      <header className="flex flex-wrap items-center gap-2 border-b border-slate-800 px-3 py-2">
+        <h1 className="flex-1 truncate text-base font-semibold">{title}</h1>
+        {self ? (
+          <span className="text-sm text-slate-400">
+            {self.name} · <span className="capitalize">{self.role}</span>
+          </span>
+        ) : null}
+        <span
+          data-testid="connection-status"
+          data-status={status}
+          role="status"
+          className={`rounded-full px-2 py-0.5 text-xs ${status === 'connected' ? 'bg-emerald-800' : 'bg-amber-700'}`}
+        >
+          {statusText[status]}
+        </span>
+      </header>
+      {deviceProblem ? (
+        <p role="alert" className="bg-amber-900/60 px-3 py-2 text-sm">
+          {deviceProblem}
+        </p>
+      ) : null}
+      {notice ? (
+        <div role="alert" className="flex items-center gap-2 bg-sky-900/70 px-3 py-2 text-sm">
+          <span className="flex-1">{notice}</span>
+          <button type="button" onClick={session.dismissNotice} className="rounded px-2 hover:bg-sky-800" aria-label="Dismiss">
+            ✕
+          </button>
+        </div>
+      ) : null}
+      {soundBlocked ? (
+        <button
+          type="button"
+          onClick={() => {
+            enableSound();
+            session.setSoundBlocked(false);
+          }}
+          className="bg-sky-700 px-3 py-2 text-sm hover:bg-sky-600"
+        >
+          Turn on sound
+        </button>
+      ) : null}
+      <main className="flex min-h-0 flex-1 flex-col">
+        <VideoGrid />
+      </main>
+      {audible.map((id) => (
+        <RemoteAudio key={id} socketId={id} silenced={false} />
+      ))}
+      <Controls />
+    </div>
+  );
+}

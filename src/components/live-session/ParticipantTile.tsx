@@ -1,0 +1,65 @@
+import type { Participant } from '../../protocol';
+import { useClassroom, useSession, useStream } from '../../client/react/session-context';
+import { CameraOffIcon, HandIndicator, LinkBadge, MicOffIcon } from './indicators';
+import { VideoElement } from './VideoElement';
+
+/** One remote participant: their video, who they are, their state, and the moderator's controls. */
+export function ParticipantTile({
+  participant,
+  canModerate,
+  className = '',
+}: {
+  participant: Participant;
+  canModerate: boolean;
+  className?: string;
+}) {
+  const session = useSession();
+  const stream = useStream(participant.socketId);
+  const link = useClassroom((s) => s.participants.links[participant.socketId]);
+  const { name, role, isAudioOn, isVideoOn, isHandRaised, socketId } = participant;
+  const moderated = canModerate && role !== 'admin';
+
+  return (
+    <figure
+      data-testid="participant-tile"
+      data-user-id={participant.userId}
+      data-role={role}
+      data-socket-id={socketId}
+      aria-label={`${name}, ${role}`}
+      className={`relative aspect-video overflow-hidden rounded-xl bg-slate-800 ring-1 ring-slate-700 ${className}`}
+    >
+      {stream ? <VideoElement stream={stream} label={`Video of ${name}`} className={isVideoOn ? '' : 'invisible'} /> : null}
+      {!stream || !isVideoOn ? (
+        <div className="absolute inset-0 flex items-center justify-center text-3xl font-semibold text-slate-400">
+          {name.slice(0, 1).toUpperCase()}
+        </div>
+      ) : null}
+      <figcaption className="absolute inset-x-0 bottom-0 flex flex-wrap items-center gap-1 bg-gradient-to-t from-black/80 to-transparent p-2 text-sm">
+        <span className="truncate font-medium">{name}</span>
+        <span className="rounded bg-slate-600/80 px-1.5 py-0.5 text-xs capitalize">{role}</span>
+        {!isAudioOn ? <MicOffIcon /> : null}
+        {!isVideoOn ? <CameraOffIcon /> : null}
+        {isHandRaised ? <HandIndicator /> : null}
+        {link ? <LinkBadge state={link} /> : null}
+      </figcaption>
+      <div className="absolute right-2 top-2 flex gap-1">
+        {link === 'failed' ? (
+          <button type="button" onClick={() => session.retryLink(socketId)} className="rounded bg-slate-900/80 px-2 py-1 text-xs hover:bg-slate-700">
+            Retry
+          </button>
+        ) : null}
+        {moderated ? (
+          <button
+            type="button"
+            aria-label={`Mute ${name}`}
+            disabled={!isAudioOn}
+            onClick={() => void session.muteParticipant(socketId)}
+            className="rounded bg-slate-900/80 px-2 py-1 text-xs hover:bg-red-700 disabled:opacity-40"
+          >
+            Mute
+          </button>
+        ) : null}
+      </div>
+    </figure>
+  );
+}

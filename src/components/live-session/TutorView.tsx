@@ -1,0 +1,37 @@
+import { selectOthers } from '../../client/selectors';
+import { useClassroom } from '../../client/react/session-context';
+import type { Participant } from '../../protocol';
+import { HandQueue } from './HandQueue';
+import { ParticipantTile } from './ParticipantTile';
+import { SelfPreview } from './SelfPreview';
+
+/** An admin is shown to the class only while they publish something. */
+const visibleToClass = (p: Participant) => p.role !== 'admin' || p.isVideoOn || p.isAudioOn;
+
+/**
+ * What a tutor sees (students in a grid, the hand queue, themselves) and what an admin sees
+ * (the tutor too, with the same controls).
+ */
+export function ModeratorView({ showTutor }: { showTutor: boolean }) {
+  const people = useClassroom((s) =>
+    selectOthers(s).filter((p) => (p.role === 'tutor' ? showTutor : p.role === 'student' || visibleToClass(p))),
+  );
+  return (
+    <div className="flex min-h-0 flex-1 flex-col gap-2 p-2 lg:flex-row">
+      <section aria-label="Participants" className="min-h-0 flex-1 overflow-y-auto">
+        {people.length === 0 ? (
+          <p className="p-6 text-center text-slate-400">No students have joined yet. Share the invite link.</p>
+        ) : null}
+        <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3">
+          {people.map((p) => (
+            <ParticipantTile key={p.socketId} participant={p} canModerate />
+          ))}
+        </div>
+      </section>
+      <aside className="flex w-full shrink-0 flex-col gap-2 lg:w-72">
+        <SelfPreview className="aspect-video w-full" />
+        <HandQueue />
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+import type { AckCallback } from './errors';
+import type {
+  clientEventSchemas,
+  ExistingUsersEvent,
+  ForceMuteEvent,
+  Participant,
+  SessionEndedEvent,
+  SignalEvent,
+  UserLeftEvent,
+} from './schemas';
+
+type Payload<E extends keyof typeof clientEventSchemas> = z.infer<(typeof clientEventSchemas)[E]>;
+
+/** What each client event's ack carries on success. */
+export interface ClientAcks {
+  'join-session': { self: Participant };
+  'get-session-users': { users: Participant[] };
+  signal: object;
+  'toggle-audio': { self: Participant };
+  'toggle-video': { self: Participant };
+  'raise-hand': { self: Participant };
+  'lower-hand': { participant: Participant };
+  'mute-participant': { participant: Participant };
+  'mute-all': { muted: number };
+  'leave-session': object;
+}
+
+export type ClientToServerEvents = {
+  [E in keyof ClientAcks]: (payload: Payload<E>, ack: AckCallback<ClientAcks[E]>) => void;
+};
+
+export interface ServerToClientEvents {
+  'user-joined': (participant: Participant) => void;
+  'existing-users': (event: z.infer<typeof ExistingUsersEvent>) => void;
+  'user-left': (event: z.infer<typeof UserLeftEvent>) => void;
+  'participant-updated': (participant: Participant) => void;
+  signal: (event: z.infer<typeof SignalEvent>) => void;
+  'force-mute': (event: z.infer<typeof ForceMuteEvent>) => void;
+  /** This socket was replaced by a newer one of the same user (another tab, a reload). */
+  'session-replaced': (event: z.infer<typeof SessionEndedEvent>) => void;
+}
+
+export type ServerEventName = keyof ServerToClientEvents;
+export type ServerEventPayload<E extends ServerEventName> = Parameters<ServerToClientEvents[E]>[0];

@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { limits } from './limits';
+
+export const RoleSchema = z.enum(['tutor', 'student', 'admin']);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const SessionIdSchema = z
+  .string()
+  .min(1)
+  .max(limits.idLength)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a class id holds letters, digits, "-" and "_"');
+export const SocketIdSchema = z.string().min(1).max(limits.idLength);
+
+export const ParticipantSchema = z.object({
+  socketId: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  isAudioOn: z.boolean(),
+  isVideoOn: z.boolean(),
+  isHandRaised: z.boolean(),
+  /** ms since epoch, or null */
+  handRaisedAt: z.number().nullable(),
+  /** ms since epoch: when this socket joined; decides who dials whom after a topology change */
+  joinedAt: z.number(),
+});
+export type Participant = z.infer<typeof ParticipantSchema>;
+
+// ---- client -> server payloads. Unknown keys are stripped, so forged `from` / `userId` fields do nothing.
+export const JoinSessionPayload = z.object({
+  sessionId: SessionIdSchema,
+  isAudioOn: z.boolean().optional(),
+  isVideoOn: z.boolean().optional(),
+});
+export const GetSessionUsersPayload = z.object({ sessionId: SessionIdSchema });
+export const SignalPayload = z.object({
+  to: SocketIdSchema,
+  data: z.unknown().refine((d) => d !== undefined, 'data is required').refine(
+    (d) => {
+      try {
+        return JSON.stringify(d).length <= limits.signalBytes;
+      } catch {
+        return false;
+      }
+    },
+    `signal data is limited to ${limits.signalBytes} bytes`,
+  ),
+});
+export const TogglePayload = z.object({ enabled: z.boolean() });
+export const EmptyPayload = z.object({});
+export const LowerHandPayload = z.object({ socketId: SocketIdSchema.optional() });
+export const MuteParticipantPayload = z.object({ socketId: SocketIdSchema });
+
+export type JoinSessionInput = z.infer<typeof JoinSessionPayload>;
+export type SignalInput = z.infer<typeof SignalPayload>;
+
+// ---- server -> client payloads
+export const ExistingUsersEvent = z.object({ users: z.array(ParticipantSchema) });
+export const UserLeftEvent = z.object({ socketId: z.string() });
+export const SignalEvent = z.object({ from: z.string(), data: z.unknown() });
+export const ForceMuteEvent = z.object({ by: z.string() });
+export const SessionEndedEvent = z.object({ reason: z.string() });
+
+/** Every client -> server event and the schema its payload must satisfy. */
+export const clientEventSchemas = {
+  'join-session': JoinSessionPayload,
+  'get-session-users': GetSessionUsersPayload,
+  signal: SignalPayload,
+  'toggle-audio': TogglePayload,
+  'toggle-video': TogglePayload,
+  'raise-hand': EmptyPayload,
+  'lower-hand': LowerHandPayload,
+  'mute-participant': MuteParticipantPayload,
+  'mute-all': EmptyPayload,
+  'leave-session': EmptyPayload,
+} as const;
+export type ClientEventName = keyof typeof clientEventSchemas;

@@ -1,0 +1,22 @@
+import type { Participant } from './schemas';
+
+/** Students see each other directly only in small classes; past this, everyone connects to the tutor. */
+export const studentMeshLimit = 4;
+
+type Linkable = Pick<Participant, 'socketId' | 'role' | 'joinedAt'>;
+
+/**
+ * Whether two participants hold a direct media link. Both ends compute it from the same roster,
+ * so they agree without asking each other.
+ */
+export function shouldLink(a: Linkable, b: Linkable, studentCount: number): boolean {
+  if (a.socketId === b.socketId) return false;
+  if (a.role !== 'student' || b.role !== 'student') return true;
+  return studentCount <= studentMeshLimit;
+}
+
+/** The later joiner dials (ties broken by socket id), so exactly one end creates the offer. */
+export function dialsFirst(self: Linkable, other: Linkable): boolean {
+  if (self.joinedAt !== other.joinedAt) return self.joinedAt > other.joinedAt;
+  return self.socketId > other.socketId;
+}

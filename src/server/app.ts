@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import cors from '@fastify/cors';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import { ZodError } from 'zod';
+import { limits } from '../protocol';
+import type { TokenService } from './auth/tokens';
+import type { ClassDirectory } from './classes/class-directory';
+import type { ClassStore } from './classroom/class-store';
+import { classRoutes } from './http/class-routes';
+import { attachSocketClassroom, type ClassroomServer } from './transport/socket-classroom';
+
+export interface AppOptions {
+  logger: Logger;
+  tokens: TokenService;
+  store: ClassStore;
+  classes: ClassDirectory;
+  iceServers: unknown[];
+  corsOrigins?: string[];
+  /** The built web app; not served when absent (tests of the API alone). */
+  webDist?: string;
+  now?: () => number;
+}
+
+export interface ClassroomApp {
+  app: FastifyInstance;
+  io: ClassroomServer;
+}
+
+/** Builds the whole server from its parts; the composition root and the tests both call this. */
+export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // Request lines would carry ?token= from class links; errors are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 256 * 1024,
+  });
+
+  await app.register(cors, { origin: options.corsOrigins?.length ? options.corsOrigins : false });
+
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof ZodError) {
+      const issue = err.issues[0];
+      return reply.code(400).send({
+        error: { code: 'invalid_payload', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` },
+      });
+    }
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (status < 500) return reply.code(status).send({ error: { code: 'invalid_payload', message: (err as Error).message } });
+    request.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: { code: 'internal', message: 'something went wrong on the server' } });
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/api/config', async () => ({ iceServers: options.iceServers }));
+  await app.register(classRoutes, { classes: options.classes, tokens: options.tokens });
+
+  const dist = options.webDist ? resolve(options.webDist) : undefined;
+  if (dist && existsSync(resolve(dist, 'index.html'))) {
+    await app.register(fastifyStatic, { root: dist, wildcard: false, index: false });
+    // Every page path (/, /session/…, /join/…) is the single-page app.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method !== 'GET' || request.url.startsWith('/api/') || request.url.startsWith('/socket.io')) {
+        return reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } });
+      }
+      return reply.type('text/html').sendFile('index.html');
+    });
+  }
+
+  const io: ClassroomServer = new Server(app.server, {
+    maxHttpBufferSize: limits.socketBufferBytes,
+    cors: { origin: options.corsOrigins?.length ? options.corsOrigins : false },
+  });
+  attachSocketClassroom({ io, store: options.store, tokens: options.tokens, log: options.logger, now: options.now });
+  app.addHook('onClose', async () => {
+    await io.close();
+  });
+  return { app, io };
+}

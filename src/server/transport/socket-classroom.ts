@@ -1,0 +1,159 @@
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import {
+  type AckCallback,
+  type ClientAcks,
+  type ClientEventName,
+  clientEventSchemas,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '../../protocol';
+import type { TokenService } from '../auth/tokens';
+import * as rules from '../classroom/class-state';
+import type { ClassStore } from '../classroom/class-store';
+import { ClassroomError, forbidden } from '../classroom/errors';
+import { admits, type Identity } from '../classroom/identity';
+import { toAckFail } from './wire-errors';
+
+export interface SocketData {
+  identity: Identity;
+  /** The class this socket has joined, once it has. */
+  sessionId?: string;
+}
+
+export type ClassroomServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ClassroomSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface SocketClassroomDeps {
+  io: ClassroomServer;
+  store: ClassStore;
+  tokens: TokenService;
+  log: Logger;
+  now?: () => number;
+}
+
+export const classRoom = (sessionId: string) => `class:${sessionId}`;
+
+/** Socket.IO edge of the classroom: verify, parse, call the rules, emit what they say. */
+export function attachSocketClassroom({ io, store, tokens, log, now = Date.now }: SocketClassroomDeps) {
+  io.use(async (socket, next) => {
+    try {
+      const auth = socket.handshake.auth as { token?: unknown } | undefined;
+      socket.data.identity = await tokens.verifyJoin(typeof auth?.token === 'string' ? auth.token : null);
+      next();
+    } catch (err) {
+      const fail = toAckFail(err, log);
+      next(Object.assign(new Error(fail.error.message), { data: fail.error }));
+    }
+  });
+
+  const deliver = (res: rules.CommandResult<unknown>) => {
+    for (const { target, event, payload } of res.events) {
+      if ('socket' in target) io.to(target.socket).emit(event, payload as never);
+      else {
+        const room = io.to(classRoom(target.class));
+        (target.except ? room.except(target.except) : room).emit(event, payload as never);
+      }
+    }
+    for (const socketId of res.evict) io.in(socketId).disconnectSockets(true);
+  };
+
+  io.on('connection', (socket: ClassroomSocket) => {
+    const { identity } = socket.data;
+    const slog = log.child({ userId: identity.userId, role: identity.role, socketId: socket.id });
+    slog.debug('socket connected');
+
+    const joined = () => {
+      if (!socket.data.sessionId) throw new ClassroomError('not_in_session', 'join a class first');
+      return socket.data.sessionId;
+    };
+
+    /** Parses the payload, runs the handler, answers the ack: the same for every event. */
+    function on<E extends ClientEventName>(
+      event: E,
+      handler: (payload: ReturnType<(typeof clientEventSchemas)[E]['parse']>) => Promise<ClientAcks[E]>,
+    ) {
+      socket.on(event as never, (async (...args: unknown[]) => {
+        const ack = (typeof args[args.length - 1] === 'function' ? args.pop() : undefined) as
+          | AckCallback<ClientAcks[E]>
+          | undefined;
+        try {
+          const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
+          const value = await handler(payload as never);
+          ack?.({ ok: true, ...value });
+        } catch (err) {
+          const fail = toAckFail(err, slog);
+          slog.debug({ event, code: fail.error.code }, 'event refused');
+          ack?.(fail);
+        }
+      }) as never);
+    }
+
+    const leaveClass = async () => {
+      const sessionId = socket.data.sessionId;
+      if (!sessionId) return;
+      socket.data.sessionId = undefined;
+      socket.leave(classRoom(sessionId));
+      try {
+        deliver(await store.apply(sessionId, (s) => rules.leave(s, socket.id)));
+        slog.info({ classId: sessionId }, 'left class');
+      } catch (err) {
+        // Already gone: replaced by a newer socket of the same user.
+        if (!(err instanceof ClassroomError)) throw err;
+      }
+    };
+
+    on('join-session', async (input) => {
+      // Checked before leaving the current class: a refused join must change nothing.
+      if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
+      if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
+      const res = await store.apply(input.sessionId, (s) => rules.join(s, identity, socket.id, input, now()));
+      socket.data.sessionId = input.sessionId;
+      await socket.join(classRoom(input.sessionId));
+      deliver(res);
+      slog.info({ classId: input.sessionId }, 'joined class');
+      return { self: res.value };
+    });
+
+    on('get-session-users', async ({ sessionId }) => {
+      if (joined() !== sessionId) throw new ClassroomError('not_in_session', 'you are not in this class');
+      const users = rules.othersOf(await store.read(sessionId), socket.id);
+      socket.emit('existing-users', { users });
+      return { users };
+    });
+
+    on('signal', async ({ to, data }) => {
+      const sessionId = joined();
+      rules.checkSignal(await store.read(sessionId), socket.id, to);
+      io.to(to).emit('signal', { from: socket.id, data });
+      return {};
+    });
+
+    const command = async <T>(fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
+      const res = await store.apply(joined(), fn);
+      deliver(res);
+      return res.value;
+    };
+
+    on('toggle-audio', async ({ enabled }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
+    on('toggle-video', async ({ enabled }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
+    on('raise-hand', async () => ({ self: await command((s) => rules.raiseHand(s, socket.id, now())) }));
+    on('lower-hand', async ({ socketId }) => ({
+      participant: await command((s) => rules.lowerHand(s, socket.id, socketId)),
+    }));
+    on('mute-participant', async ({ socketId }) => ({
+      participant: await command((s) => rules.muteParticipant(s, socket.id, socketId)),
+    }));
+    on('mute-all', async () => ({ muted: await command((s) => rules.muteAll(s, socket.id)) }));
+    on('leave-session', async () => {
+      joined();
+      await leaveClass();
+      return {};
+    });
+
+    socket.on('disconnect', (reason) => {
+      slog.debug({ reason }, 'socket disconnected');
+      leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
+    });
+  });
+}
