@@ -11,14 +11,16 @@ const input = 'w-full rounded-lg bg-slate-800 px-3 py-2 ring-1 ring-slate-600 fo
 
 /** Where a tutor starts a class and gets the two links. */
 export function HomePage() {
-  const [title, setTitle] = useState('');
-  const [name, setName] = useState('');
   const [created, setCreated] = useState<Created | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function start(e: FormEvent) {
+  async function start(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
+    // Read the fields at submit time: uncontrolled inputs see every way text gets in (autofill, automation).
+    const form = new FormData(e.currentTarget);
+    const title = String(form.get('title') ?? '');
+    const name = String(form.get('tutorName') ?? '');
     setBusy(true);
     setError(null);
     try {
@@ -39,11 +41,11 @@ export function HomePage() {
         <form onSubmit={start} className="flex flex-col gap-3">
           <label className="flex flex-col gap-1 text-sm">
             Class title
-            <input className={input} value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={120} />
+            <input className={input} name="title" required maxLength={120} />
           </label>
           <label className="flex flex-col gap-1 text-sm">
             Your name
-            <input className={input} value={name} onChange={(e) => setName(e.target.value)} required maxLength={80} />
+            <input className={input} name="tutorName" required maxLength={80} />
           </label>
           <button type="submit" disabled={busy} className="rounded-lg bg-sky-600 px-4 py-2 font-medium hover:bg-sky-500 disabled:opacity-50">
             Start class

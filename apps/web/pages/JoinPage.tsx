@@ -7,7 +7,6 @@ export function JoinPage({ sessionId, search }: { sessionId: string; search: str
   const invite = new URLSearchParams(search).get('invite') ?? '';
   const [title, setTitle] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -16,8 +15,9 @@ export function JoinPage({ sessionId, search }: { sessionId: string; search: str
       .catch((err) => setProblem(err instanceof ApiError ? err.message : 'This invite cannot be used.'));
   }, [sessionId, invite]);
 
-  async function join(e: FormEvent) {
+  async function join(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
+    const name = String(new FormData(e.currentTarget).get('name') ?? '');
     setBusy(true);
     try {
       const { link } = await api<{ link: string }>(`/api/classes/${encodeURIComponent(sessionId)}/students`, {
@@ -41,8 +41,7 @@ export function JoinPage({ sessionId, search }: { sessionId: string; search: str
           Your name
           <input
             className="rounded-lg bg-slate-800 px-3 py-2 ring-1 ring-slate-600 focus:outline-none focus:ring-sky-400"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
+            name="name"
             required
             maxLength={80}
             autoFocus

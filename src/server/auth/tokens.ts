@@ -48,7 +48,7 @@ export function createTokenService(secret: string): TokenService {
   const verify = async (token: string | undefined | null) => {
     if (!token) throw new TokenError('missing');
     try {
-      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
       return payload;
     } catch (err) {
       throw new TokenError(err instanceof errors.JWTExpired ? 'expired' : 'invalid');

@@ -60,6 +60,7 @@ export function join(
   if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
   const events: Outbound[] = [];
   const evict: string[] = [];
+  const again = state.participants.find((p) => p.socketId === socketId);
   const previous = state.participants.find((p) => p.userId === identity.userId && p.socketId !== socketId);
   let participants = state.participants.filter((p) => p.socketId !== socketId);
   if (previous) {
@@ -77,12 +78,14 @@ export function join(
     // An admin watches unless they choose to publish.
     isAudioOn: input.isAudioOn ?? identity.role !== 'admin',
     isVideoOn: input.isVideoOn ?? identity.role !== 'admin',
-    isHandRaised: previous?.isHandRaised ?? false,
-    handRaisedAt: previous?.handRaisedAt ?? null,
-    joinedAt: now,
+    isHandRaised: (again ?? previous)?.isHandRaised ?? false,
+    handRaisedAt: (again ?? previous)?.handRaisedAt ?? null,
+    joinedAt: again?.joinedAt ?? now,
   };
   participants.push(self);
-  events.push(send({ class: state.sessionId, except: socketId }, 'user-joined', self));
+  // The same socket joining again is an update, not a newcomer.
+  if (again) events.push(send({ class: state.sessionId }, 'participant-updated', self));
+  else events.push(send({ class: state.sessionId, except: socketId }, 'user-joined', self));
   return result({ ...state, participants }, self, events, evict);
 }
 

@@ -111,6 +111,8 @@ export function attachSocketClassroom({ io, store, tokens, log, now = Date.now }
       socket.data.sessionId = input.sessionId;
       await socket.join(classRoom(input.sessionId));
       deliver(res);
+      // Gone while the join was being stored: leave now, or the class keeps a ghost.
+      if (socket.disconnected) await leaveClass();
       slog.info({ classId: input.sessionId }, 'joined class');
       return { self: res.value };
     });
