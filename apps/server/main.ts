@@ -1,9 +1,11 @@
 import pino from 'pino';
 import { createTokenService } from '../../src/server/auth/tokens';
 import { buildApp } from '../../src/server/app';
-import { createMemoryClassDirectory } from '../../src/server/classes/class-directory';
 import { createMemoryClassStore } from '../../src/server/classroom/class-store';
 import { ConfigError, loadConfig, loadDotEnv } from '../../src/server/config/config';
+import { openDatabase } from '../../src/server/storage/database';
+import { createSqlChatStore } from '../../src/server/storage/sql-chat-store';
+import { createSqlClassDirectory } from '../../src/server/storage/sql-class-directory';
 
 /** The composition root: reads the environment, picks the stores, starts listening. */
 async function main() {
@@ -17,11 +19,13 @@ async function main() {
   if (config.jwtSecretGenerated) {
     logger.warn(`JWT_SECRET is not set: using a generated secret kept in ${config.DATA_DIR}/jwt-secret`);
   }
+  const database = await openDatabase(config.DATABASE_URL, { log: logger });
   const { app } = await buildApp({
     logger,
     tokens: createTokenService(config.JWT_SECRET),
     store: createMemoryClassStore(),
-    classes: createMemoryClassDirectory(),
+    classes: createSqlClassDirectory(database.db),
+    chat: createSqlChatStore(database.db),
     iceServers: config.ICE_SERVERS,
     corsOrigins: config.CORS_ORIGINS,
     webDist: config.WEB_DIST,
@@ -34,6 +38,7 @@ async function main() {
     closing = true;
     logger.info({ signal }, 'shutting down');
     await app.close();
+    await database.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
+  ChatMessage,
   ClientAcks,
   ClientEventName,
   ClientToServerEvents,
@@ -11,10 +12,12 @@ import { type CaptureOptions, openLocalMedia, stopStream } from './media/local-m
 import { createPeerMesh } from './media/peer-mesh';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
+import { mergeMessages } from './chat/chat-log';
 import { selectOthers } from './selectors';
 import {
   type ClassroomStore,
   createClassroomStore,
+  patchChat,
   patchMedia,
   patchParticipants,
   patchUi,
@@ -22,6 +25,10 @@ import {
 } from './store';
 
 type ClassroomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The server's history page size: a full page means there may be more. */
+const historyPage = 100;
+let outgoingCounter = 0;
 
 export interface SessionClientOptions {
   sessionId: string;
@@ -144,6 +151,11 @@ export class SessionClient {
       patchUi(this.store, { notice: `${by} muted your microphone.` });
     });
     socket.on('session-replaced', ({ reason }) => this.end({ kind: 'replaced', message: reason }));
+    socket.on('chat-message', (m) => this.receiveMessages([m], true));
+    socket.on('chat-message-updated', (m) => this.receiveMessages([m], false));
+    socket.on('chat-message-deleted', ({ id }) =>
+      patchChat(this.store, (c) => ({ messages: c.messages.filter((m) => m.id !== id) })),
+    );
 
     const online = () => patchUi(this.store, { status: socket.connected ? 'connected' : 'reconnecting' });
     const offline = () => patchUi(this.store, { status: 'offline' });
@@ -170,7 +182,84 @@ export class SessionClient {
     patchUi(this.store, { status: 'connected' });
     // The roster arrives as `existing-users`, whoever came first.
     await this.request('get-session-users', { sessionId: this.options.sessionId });
+    await this.loadHistory();
   }
+
+  // ---- chat
+
+  private chatUrl(before?: string) {
+    const base = `/api/chat/session/${encodeURIComponent(this.options.sessionId)}`;
+    return before ? `${base}?before=${encodeURIComponent(before)}` : base;
+  }
+
+  private async fetchHistory(before?: string): Promise<ChatMessage[] | null> {
+    try {
+      const res = await fetch(this.chatUrl(before), { headers: { authorization: `Bearer ${this.options.token}` } });
+      if (!res.ok) return null;
+      return ((await res.json()) as { messages: ChatMessage[] }).messages;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The latest page of history; on a rejoin it also fills what was missed while away. */
+  private async loadHistory() {
+    const messages = await this.fetchHistory();
+    if (!messages || this.stopped) return;
+    patchChat(this.store, (c) => ({
+      messages: mergeMessages(c.messages, messages),
+      hasOlder: c.messages.length === 0 ? messages.length >= historyPage : c.hasOlder,
+    }));
+  }
+
+  async loadOlder() {
+    const { messages, hasOlder, loadingOlder } = this.store.getState().chat;
+    if (!hasOlder || loadingOlder || messages.length === 0) return;
+    patchChat(this.store, () => ({ loadingOlder: true }));
+    const older = await this.fetchHistory(messages[0].id);
+    patchChat(this.store, (c) => ({
+      loadingOlder: false,
+      messages: older ? mergeMessages(c.messages, older) : c.messages,
+      hasOlder: older ? older.length >= historyPage : c.hasOlder,
+    }));
+  }
+
+  private receiveMessages(incoming: ChatMessage[], fresh: boolean) {
+    const selfId = this.store.getState().participants.self?.userId;
+    patchChat(this.store, (c) => {
+      const known = new Set(c.messages.map((m) => m.id));
+      const unseen = fresh && !c.open ? incoming.filter((m) => !known.has(m.id) && m.userId !== selfId).length : 0;
+      return { messages: mergeMessages(c.messages, incoming), unread: c.unread + unseen };
+    });
+  }
+
+  /** Shows the message as pending until the server has stored it; a refusal leaves it marked failed. */
+  async sendMessage(text: string, clientId = `out-${++outgoingCounter}`) {
+    patchChat(this.store, (c) => ({
+      outgoing: [...c.outgoing.filter((o) => o.clientId !== clientId), { clientId, text, status: 'pending', error: null }],
+    }));
+    const res = await this.request('chat-message', { text });
+    if (res.ok) {
+      this.receiveMessages([res.message], false);
+      patchChat(this.store, (c) => ({ outgoing: c.outgoing.filter((o) => o.clientId !== clientId) }));
+      return;
+    }
+    patchChat(this.store, (c) => ({
+      outgoing: c.outgoing.map((o) => (o.clientId === clientId ? { ...o, status: 'failed', error: res.error.message } : o)),
+    }));
+  }
+
+  retryMessage = (clientId: string) => {
+    const failed = this.store.getState().chat.outgoing.find((o) => o.clientId === clientId);
+    if (failed) void this.sendMessage(failed.text, clientId);
+  };
+
+  discardMessage = (clientId: string) =>
+    patchChat(this.store, (c) => ({ outgoing: c.outgoing.filter((o) => o.clientId !== clientId) }));
+
+  editMessage = (id: string, text: string) => this.command('edit-chat-message', { id, text });
+  deleteMessage = (id: string) => this.command('delete-chat-message', { id });
+  setChatOpen = (open: boolean) => patchChat(this.store, (c) => ({ open, unread: open ? 0 : c.unread }));
 
   private upsert(p: Participant) {
     const self = this.store.getState().participants.self;

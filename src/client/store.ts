@@ -1,5 +1,5 @@
 import { createStore } from 'zustand/vanilla';
-import type { Participant } from '../protocol';
+import type { ChatMessage, Participant } from '../protocol';
 
 /** The state of one media link to another participant, as a tile shows it. */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -32,6 +32,26 @@ export interface MediaSlice {
   soundBlocked: boolean;
 }
 
+/** A message typed here that the server has not stored yet, or refused to. */
+export interface OutgoingMessage {
+  clientId: string;
+  text: string;
+  status: 'pending' | 'failed';
+  error: string | null;
+}
+
+export interface ChatSlice {
+  /** Stored messages, oldest first. */
+  messages: ChatMessage[];
+  outgoing: OutgoingMessage[];
+  /** Whether older messages may exist beyond the first one shown. */
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  /** Messages from others that arrived while the panel was hidden. */
+  unread: number;
+  open: boolean;
+}
+
 export interface UiSlice {
   status: ConnectionStatus;
   ending: Ending | null;
@@ -42,6 +62,7 @@ export interface UiSlice {
 export interface ClassroomState {
   participants: ParticipantsSlice;
   media: MediaSlice;
+  chat: ChatSlice;
   ui: UiSlice;
 }
 
@@ -55,6 +76,7 @@ export const initialClassroomState = (): ClassroomState => ({
     deviceProblem: null,
     soundBlocked: false,
   },
+  chat: { messages: [], outgoing: [], hasOlder: false, loadingOlder: false, unread: 0, open: true },
   ui: { status: 'connecting', ending: null, notice: null },
 });
 
@@ -66,6 +88,8 @@ export const patchParticipants = (store: ClassroomStore, fn: (s: ParticipantsSli
   store.setState((s) => ({ participants: { ...s.participants, ...fn(s.participants) } }));
 export const patchMedia = (store: ClassroomStore, patch: Partial<MediaSlice>) =>
   store.setState((s) => ({ media: { ...s.media, ...patch } }));
+export const patchChat = (store: ClassroomStore, fn: (s: ChatSlice) => Partial<ChatSlice>) =>
+  store.setState((s) => ({ chat: { ...s.chat, ...fn(s.chat) } }));
 export const patchUi = (store: ClassroomStore, patch: Partial<UiSlice>) =>
   store.setState((s) => ({ ui: { ...s.ui, ...patch } }));
 

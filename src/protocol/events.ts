@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { AckCallback } from './errors';
 import type {
+  ChatMessage,
+  ChatMessageDeletedEvent,
   clientEventSchemas,
   ExistingUsersEvent,
   ForceMuteEvent,
@@ -24,6 +26,9 @@ export interface ClientAcks {
   'mute-participant': { participant: Participant };
   'mute-all': { muted: number };
   'leave-session': object;
+  'chat-message': { message: ChatMessage };
+  'edit-chat-message': { message: ChatMessage };
+  'delete-chat-message': { id: string };
 }
 
 export type ClientToServerEvents = {
@@ -39,6 +44,10 @@ export interface ServerToClientEvents {
   'force-mute': (event: z.infer<typeof ForceMuteEvent>) => void;
   /** This socket was replaced by a newer one of the same user (another tab, a reload). */
   'session-replaced': (event: z.infer<typeof SessionEndedEvent>) => void;
+  /** A stored message (the server's id and time). */
+  'chat-message': (message: ChatMessage) => void;
+  'chat-message-updated': (message: ChatMessage) => void;
+  'chat-message-deleted': (event: z.infer<typeof ChatMessageDeletedEvent>) => void;
 }
 
 export type ServerEventName = keyof ServerToClientEvents;

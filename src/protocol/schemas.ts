@@ -26,6 +26,22 @@ export const ParticipantSchema = z.object({
 });
 export type Participant = z.infer<typeof ParticipantSchema>;
 
+export const ChatMessageSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  /** The author's role, for the badge; system messages carry the role of whoever caused them. */
+  role: RoleSchema,
+  text: z.string(),
+  type: z.enum(['text', 'system']),
+  /** ISO 8601, stamped by the server when stored. */
+  createdAt: z.string(),
+  /** ISO 8601 of the last edit, or null. */
+  editedAt: z.string().nullable(),
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
 // ---- client -> server payloads. Unknown keys are stripped, so forged `from` / `userId` fields do nothing.
 export const JoinSessionPayload = z.object({
   sessionId: SessionIdSchema,
@@ -50,6 +66,15 @@ export const TogglePayload = z.object({ enabled: z.boolean() });
 export const EmptyPayload = z.object({});
 export const LowerHandPayload = z.object({ socketId: SocketIdSchema.optional() });
 export const MuteParticipantPayload = z.object({ socketId: SocketIdSchema });
+export const ChatTextSchema = z
+  .string()
+  .min(1)
+  .max(limits.chatTextLength)
+  .refine((t) => t.trim().length > 0, 'a message needs some text');
+export const ChatMessageIdSchema = z.string().min(1).max(limits.idLength);
+export const ChatMessagePayload = z.object({ text: ChatTextSchema });
+export const EditChatMessagePayload = z.object({ id: ChatMessageIdSchema, text: ChatTextSchema });
+export const DeleteChatMessagePayload = z.object({ id: ChatMessageIdSchema });
 
 export type JoinSessionInput = z.infer<typeof JoinSessionPayload>;
 export type SignalInput = z.infer<typeof SignalPayload>;
@@ -60,6 +85,7 @@ export const UserLeftEvent = z.object({ socketId: z.string() });
 export const SignalEvent = z.object({ from: z.string(), data: z.unknown() });
 export const ForceMuteEvent = z.object({ by: z.string() });
 export const SessionEndedEvent = z.object({ reason: z.string() });
+export const ChatMessageDeletedEvent = z.object({ id: z.string(), sessionId: z.string() });
 
 /** Every client -> server event and the schema its payload must satisfy. */
 export const clientEventSchemas = {
@@ -73,5 +99,8 @@ export const clientEventSchemas = {
   'mute-participant': MuteParticipantPayload,
   'mute-all': EmptyPayload,
   'leave-session': EmptyPayload,
+  'chat-message': ChatMessagePayload,
+  'edit-chat-message': EditChatMessagePayload,
+  'delete-chat-message': DeleteChatMessagePayload,
 } as const;
 export type ClientEventName = keyof typeof clientEventSchemas;

@@ -8,21 +8,28 @@ import { Server } from 'socket.io';
 import { ZodError } from 'zod';
 import { limits } from '../protocol';
 import type { TokenService } from './auth/tokens';
+import { createChatService } from './chat/chat-service';
+import type { ChatStore } from './chat/chat-store';
 import type { ClassDirectory } from './classes/class-directory';
 import type { ClassStore } from './classroom/class-store';
+import { chatRoutes } from './http/chat-routes';
 import { classRoutes } from './http/class-routes';
-import { attachSocketClassroom, type ClassroomServer } from './transport/socket-classroom';
+import type { Bucket, RateKind } from './transport/rate-limiter';
+import { attachSocketClassroom, classRoom, type ClassroomServer } from './transport/socket-classroom';
 
 export interface AppOptions {
   logger: Logger;
   tokens: TokenService;
   store: ClassStore;
   classes: ClassDirectory;
+  chat: ChatStore;
   iceServers: unknown[];
   corsOrigins?: string[];
   /** The built web app; not served when absent (tests of the API alone). */
   webDist?: string;
   now?: () => number;
+  /** Per-socket rate limits by event kind (the defaults suit people, not load tests). */
+  rates?: Record<RateKind, Bucket>;
 }
 
 export interface ClassroomApp {
@@ -56,7 +63,17 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/api/config', async () => ({ iceServers: options.iceServers }));
+  const io: ClassroomServer = new Server(app.server, {
+    maxHttpBufferSize: limits.socketBufferBytes,
+    cors: { origin: options.corsOrigins?.length ? options.corsOrigins : false },
+  });
+  const chat = createChatService({
+    store: options.chat,
+    publish: (sessionId, event, payload) => (io.to(classRoom(sessionId)).emit as (e: string, p: unknown) => boolean)(event, payload),
+  });
+
   await app.register(classRoutes, { classes: options.classes, tokens: options.tokens });
+  await app.register(chatRoutes, { chat, tokens: options.tokens });
 
   const dist = options.webDist ? resolve(options.webDist) : undefined;
   if (dist && existsSync(resolve(dist, 'index.html'))) {
@@ -70,11 +87,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     });
   }
 
-  const io: ClassroomServer = new Server(app.server, {
-    maxHttpBufferSize: limits.socketBufferBytes,
-    cors: { origin: options.corsOrigins?.length ? options.corsOrigins : false },
-  });
-  attachSocketClassroom({ io, store: options.store, tokens: options.tokens, log: options.logger, now: options.now });
+  attachSocketClassroom({ io, store: options.store, tokens: options.tokens, chat, log: options.logger, now: options.now, rates: options.rates });
   app.addHook('onClose', async () => {
     await io.close();
   });

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
+import { type ChatStore, createMemoryChatStore } from '../../src/server/chat/chat-store';
 import pino from 'pino';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { expect, onTestFinished } from 'vitest';
@@ -15,7 +16,7 @@ import type {
   ServerEventName,
   ServerEventPayload,
 } from '../../src/protocol';
-import { buildApp } from '../../src/server/app';
+import { type AppOptions, buildApp } from '../../src/server/app';
 import { createTokenService, type TokenService } from '../../src/server/auth/tokens';
 import { type ClassDirectory, createMemoryClassDirectory } from '../../src/server/classes/class-directory';
 import { type ClassStore, createMemoryClassStore } from '../../src/server/classroom/class-store';
@@ -46,6 +47,9 @@ export interface TestServer {
 export interface TestServerOptions {
   iceServers?: unknown[];
   now?: () => number;
+  /** The chat store the app gets (in memory by default): tests pass a real database or one that fails on purpose. */
+  chat?: ChatStore;
+  rates?: AppOptions['rates'];
 }
 
 let userCounter = 0;
@@ -66,8 +70,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     tokens,
     store,
     classes,
+    chat: options.chat ?? createMemoryChatStore(),
     iceServers: options.iceServers ?? [],
     now: options.now,
+    rates: options.rates,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

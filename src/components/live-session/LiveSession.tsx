@@ -1,6 +1,7 @@
 import { selectOthers } from '../../client/selectors';
 import { useClassroom, useSession } from '../../client/react/session-context';
 import type { ConnectionStatus } from '../../client/store';
+import { ChatDock } from './ChatPanel';
 import { Controls } from './Controls';
 import { enableSound, RemoteAudio } from './RemoteAudio';
 import { VideoGrid } from './VideoGrid';
@@ -67,9 +68,12 @@ export function LiveSession({ title }: { title: string }) {
           Turn on sound
         </button>
       ) : null}
-      <main className="flex min-h-0 flex-1 flex-col">
-        <VideoGrid />
-      </main>
+      <div className="flex min-h-0 flex-1 flex-col lg:flex-row">
+        <main className="flex min-h-0 flex-1 flex-col">
+          <VideoGrid />
+        </main>
+        <ChatDock />
+      </div>
       {audible.map((id) => (
         <RemoteAudio key={id} socketId={id} silenced={false} />
       ))}

@@ -18,13 +18,20 @@ export interface Outbound<E extends ServerEventName = ServerEventName> {
   payload: ServerEventPayload<E>;
 }
 
-/** What a command produced: the new state, what to tell whom, and sockets to drop. */
+/** Something worth a line in the class chat ("Ada muted Ben"), said by whoever caused it. */
+export interface ClassNote {
+  text: string;
+  by: Pick<Participant, 'userId' | 'name' | 'role'>;
+}
+
+/** What a command produced: the new state, what to tell whom, sockets to drop, and what to note in the chat. */
 export interface CommandResult<T> {
   state: ClassState;
   events: Outbound[];
   /** Sockets superseded by a newer one of the same user. */
   evict: string[];
   value: T;
+  notes: ClassNote[];
 }
 
 export const emptyClass = (sessionId: string): ClassState => ({ sessionId, participants: [] });
@@ -47,8 +54,13 @@ function replace(state: ClassState, next: Participant): ClassState {
 }
 
 function result<T>(state: ClassState, value: T, events: Outbound[] = [], evict: string[] = []): CommandResult<T> {
-  return { state, value, events, evict };
+  return { state, value, events, evict, notes: [] };
 }
+
+const note = (by: Participant, text: string): ClassNote => ({
+  text,
+  by: { userId: by.userId, name: by.name, role: by.role },
+});
 
 export function join(
   state: ClassState,
@@ -86,13 +98,18 @@ export function join(
   // The same socket joining again is an update, not a newcomer.
   if (again) events.push(send({ class: state.sessionId }, 'participant-updated', self));
   else events.push(send({ class: state.sessionId, except: socketId }, 'user-joined', self));
-  return result({ ...state, participants }, self, events, evict);
+  const res = result({ ...state, participants }, self, events, evict);
+  // A reload or a second tab is the same person still here: nothing to announce.
+  if (!again && !previous) res.notes.push(note(self, `${self.name} joined the class`));
+  return res;
 }
 
 export function leave(state: ClassState, socketId: string): CommandResult<Participant> {
   const self = member(state, socketId);
   const next = { ...state, participants: state.participants.filter((p) => p.socketId !== socketId) };
-  return result(next, self, [send({ class: state.sessionId, except: socketId }, 'user-left', { socketId })]);
+  const res = result(next, self, [send({ class: state.sessionId, except: socketId }, 'user-left', { socketId })]);
+  res.notes.push(note(self, `${self.name} left the class`));
+  return res;
 }
 
 /** Everyone but the caller. */
@@ -131,7 +148,9 @@ export function lowerHand(state: ClassState, actorSocketId: string, targetSocket
   const target = targetSocketId ? member(state, targetSocketId) : actor;
   if (target.socketId !== actor.socketId) authorize(actor.role, 'lower-hand-of-other', target.role);
   if (!target.isHandRaised) return result(state, target);
-  return updated(state, { ...target, isHandRaised: false, handRaisedAt: null });
+  const res = updated(state, { ...target, isHandRaised: false, handRaisedAt: null });
+  if (target.socketId !== actor.socketId) res.notes.push(note(actor, `${actor.name} lowered ${target.name}'s hand`));
+  return res;
 }
 
 export function muteParticipant(state: ClassState, actorSocketId: string, targetSocketId: string): CommandResult<Participant> {
@@ -141,6 +160,7 @@ export function muteParticipant(state: ClassState, actorSocketId: string, target
   const muted = { ...target, isAudioOn: false };
   const res = updated(state, muted);
   res.events.unshift(send({ socket: target.socketId }, 'force-mute', { by: actor.name }));
+  res.notes.push(note(actor, `${actor.name} muted ${target.name}`));
   return res;
 }
 
@@ -159,7 +179,9 @@ export function muteAll(state: ClassState, actorSocketId: string): CommandResult
     events.push(send({ class: state.sessionId }, 'participant-updated', m));
     muted += 1;
   }
-  return result(next, muted, events);
+  const res = result(next, muted, events);
+  res.notes.push(note(actor, `${actor.name} muted all students`));
+  return res;
 }
 
 /** The raised hands, earliest first; ties keep join order. */

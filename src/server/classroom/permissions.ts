@@ -2,7 +2,7 @@ import type { Role } from '../../protocol';
 import { forbidden } from './errors';
 
 /** Everything a participant may try that touches someone else, or the whole class. */
-export type ModerationAction = 'mute-participant' | 'mute-all' | 'lower-hand-of-other';
+export type ModerationAction = 'mute-participant' | 'mute-all' | 'lower-hand-of-other' | 'delete-chat-message-of-other';
 
 const rank: Record<Role, number> = { student: 0, tutor: 1, admin: 2 };
 
@@ -11,6 +11,7 @@ export const permissionTable: Record<ModerationAction, readonly Role[]> = {
   'mute-participant': ['tutor', 'admin'],
   'mute-all': ['tutor', 'admin'],
   'lower-hand-of-other': ['tutor', 'admin'],
+  'delete-chat-message-of-other': ['tutor', 'admin'],
 };
 
 export function can(actor: Role, action: ModerationAction, target?: Role): boolean {

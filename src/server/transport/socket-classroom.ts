@@ -9,10 +9,12 @@ import {
   type ServerToClientEvents,
 } from '../../protocol';
 import type { TokenService } from '../auth/tokens';
+import type { ChatService } from '../chat/chat-service';
 import * as rules from '../classroom/class-state';
 import type { ClassStore } from '../classroom/class-store';
 import { ClassroomError, forbidden } from '../classroom/errors';
 import { admits, type Identity } from '../classroom/identity';
+import { type Bucket, createRateLimiter, defaultRates, type RateKind, rateKindOf } from './rate-limiter';
 import { toAckFail } from './wire-errors';
 
 export interface SocketData {
@@ -28,14 +30,16 @@ export interface SocketClassroomDeps {
   io: ClassroomServer;
   store: ClassStore;
   tokens: TokenService;
+  chat: ChatService;
   log: Logger;
   now?: () => number;
+  rates?: Record<RateKind, Bucket>;
 }
 
 export const classRoom = (sessionId: string) => `class:${sessionId}`;
 
 /** Socket.IO edge of the classroom: verify, parse, call the rules, emit what they say. */
-export function attachSocketClassroom({ io, store, tokens, log, now = Date.now }: SocketClassroomDeps) {
+export function attachSocketClassroom({ io, store, tokens, chat, log, now = Date.now, rates = defaultRates }: SocketClassroomDeps) {
   io.use(async (socket, next) => {
     try {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -56,11 +60,15 @@ export function attachSocketClassroom({ io, store, tokens, log, now = Date.now }
       }
     }
     for (const socketId of res.evict) io.in(socketId).disconnectSockets(true);
+    if (res.notes.length) {
+      chat.note(res.state.sessionId, res.notes).catch((err) => log.warn({ err, classId: res.state.sessionId }, 'a class note was not stored'));
+    }
   };
 
   io.on('connection', (socket: ClassroomSocket) => {
     const { identity } = socket.data;
     const slog = log.child({ userId: identity.userId, role: identity.role, socketId: socket.id });
+    const limiter = createRateLimiter(rates);
     slog.debug('socket connected');
 
     const joined = () => {
@@ -78,6 +86,7 @@ export function attachSocketClassroom({ io, store, tokens, log, now = Date.now }
           | AckCallback<ClientAcks[E]>
           | undefined;
         try {
+          if (!limiter.take(rateKindOf[event])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
           const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
           const value = await handler(payload as never);
           ack?.({ ok: true, ...value });
@@ -151,6 +160,13 @@ export function attachSocketClassroom({ io, store, tokens, log, now = Date.now }
       joined();
       await leaveClass();
       return {};
+    });
+
+    on('chat-message', async ({ text }) => ({ message: await chat.post(identity, joined(), text) }));
+    on('edit-chat-message', async ({ id, text }) => ({ message: await chat.edit(identity, joined(), id, text) }));
+    on('delete-chat-message', async ({ id }) => {
+      await chat.remove(identity, joined(), id);
+      return { id };
     });
 
     socket.on('disconnect', (reason) => {

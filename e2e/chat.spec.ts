@@ -1,0 +1,90 @@
+import { expect, test, type Member } from './fixtures';
+
+const messages = (m: Member) => m.page.getByTestId('chat-message').and(m.page.locator('[data-type="text"]'));
+
+async function say(member: Member, text: string) {
+  const box = member.page.getByLabel('Message');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+test('two people chat: own messages right, others left, with name and role', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await say(tutor, 'Welcome to algebra');
+  await expect(messages(amy).filter({ hasText: 'Welcome to algebra' })).toContainText('Ada');
+  await expect(messages(amy).filter({ hasText: 'Welcome to algebra' })).toHaveAttribute('data-own', 'false');
+  await expect(messages(tutor).filter({ hasText: 'Welcome to algebra' })).toHaveAttribute('data-own', 'true');
+
+  // Shift+Enter adds a line; the Send button sends.
+  const box = amy.page.getByLabel('Message');
+  await box.fill('first line');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('second line');
+  await amy.button('Send').click();
+  await expect(messages(tutor).filter({ hasText: 'second line' })).toContainText('first line');
+  await expect(messages(tutor).filter({ hasText: 'second line' })).toContainText('student');
+  // Joins are system messages.
+  await expect(tutor.page.locator('[data-testid="chat-message"][data-type="system"]').filter({ hasText: 'Amy joined the class' })).toBeVisible();
+});
+
+test('a late joiner and a reloaded page see the history', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await say(tutor, 'Page 42, exercise 3');
+  await say(amy, 'Is it 3a or 3b?');
+  await expect(messages(tutor)).toHaveCount(2);
+
+  const ben = await classroom.join('student', 'Ben');
+  await expect(messages(ben)).toHaveText([/Page 42, exercise 3/, /Is it 3a or 3b\?/]);
+
+  await amy.page.reload();
+  await expect(messages(amy)).toHaveText([/Page 42, exercise 3/, /Is it 3a or 3b\?/]);
+});
+
+test('markup in a message is shown as text and runs nothing; links are safe', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  const payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+  await say(amy, payload);
+  await say(amy, 'see https://example.org/notes');
+  const shown = messages(tutor).filter({ hasText: '<img src=x' });
+  await expect(shown).toContainText(payload);
+  await expect(tutor.page.locator('[data-testid="chat-message"] img')).toHaveCount(0);
+  expect(await tutor.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  expect(await amy.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  const link = messages(tutor).getByRole('link', { name: 'https://example.org/notes' });
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer');
+  await expect(link).toHaveAttribute('href', 'https://example.org/notes');
+});
+
+test('authors edit and delete their own messages; the tutor deletes anyone\'s; everyone sees it live', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await say(amy, 'teh answer is 4');
+  const mine = messages(amy).filter({ hasText: 'teh answer' });
+  await mine.getByRole('button', { name: 'Edit' }).click();
+  await amy.page.getByLabel('Edit message').fill('the answer is 4');
+  await amy.button('Save').click();
+  await expect(messages(tutor).filter({ hasText: 'the answer is 4' })).toContainText('(edited)');
+
+  // A student cannot edit or delete someone else's message.
+  await say(tutor, 'Correct!');
+  await expect(messages(amy).filter({ hasText: 'Correct!' }).getByRole('button')).toHaveCount(0);
+
+  await messages(tutor).filter({ hasText: 'the answer is 4' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(messages(amy).filter({ hasText: 'the answer is 4' })).toHaveCount(0);
+  await expect(messages(tutor).filter({ hasText: 'the answer is 4' })).toHaveCount(0);
+});
+
+test('a hidden chat counts unread messages', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await amy.button('Hide chat').click();
+  await say(tutor, 'one');
+  await say(tutor, 'two');
+  await expect(amy.page.getByTestId('chat-unread')).toHaveText('2');
+  await amy.page.getByRole('button', { name: /^Show chat/ }).click();
+  await expect(amy.page.getByTestId('chat-unread')).toHaveCount(0);
+  await expect(messages(amy)).toHaveText([/one/, /two/]);
+});

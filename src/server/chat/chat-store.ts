@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage } from '../../protocol';
+
+export interface NewChatMessage {
+  sessionId: string;
+  userId: string;
+  userName: string;
+  role: ChatMessage['role'];
+  text: string;
+  type: ChatMessage['type'];
+}
+
+export interface HistoryQuery {
+  /** Only messages older than this one (paging back). */
+  before?: string;
+  /** At most this many, the newest of them; 100 by default. */
+  limit?: number;
+}
+
+/**
+ * Where chat messages are kept. Every method resolves only once the change is committed, so the
+ * transport can acknowledge a message as stored.
+ */
+export interface ChatStore {
+  append(message: NewChatMessage): Promise<ChatMessage>;
+  /** Oldest first: the latest `limit` messages before `before` (or the latest of all). */
+  history(sessionId: string, query?: HistoryQuery): Promise<ChatMessage[]>;
+  get(id: string): Promise<ChatMessage | undefined>;
+  edit(id: string, text: string): Promise<ChatMessage>;
+  remove(id: string): Promise<void>;
+}
+
+/** A chat store in memory, for tests and for running without a database. */
+export function createMemoryChatStore(now: () => Date = () => new Date()): ChatStore {
+  const messages: ChatMessage[] = [];
+  return {
+    async append(input) {
+      const { sessionId, userId, userName, role, text, type } = input;
+      const message: ChatMessage = { id: randomUUID(), sessionId, userId, userName, role, text, type, createdAt: now().toISOString(), editedAt: null };
+      messages.push(message);
+      return message;
+    },
+    async history(sessionId, { before, limit = 100 } = {}) {
+      let inClass = messages.filter((m) => m.sessionId === sessionId);
+      if (before) {
+        const at = inClass.findIndex((m) => m.id === before);
+        inClass = at === -1 ? [] : inClass.slice(0, at);
+      }
+      return limit <= 0 ? [] : inClass.slice(-limit);
+    },
+    async get(id) {
+      return messages.find((m) => m.id === id);
+    },
+    async edit(id, text) {
+      const at = messages.findIndex((m) => m.id === id);
+      if (at === -1) throw new Error(`no chat message ${id}`);
+      messages[at] = { ...messages[at], text, editedAt: now().toISOString() };
+      return messages[at];
+    },
+    async remove(id) {
+      const at = messages.findIndex((m) => m.id === id);
+      if (at !== -1) messages.splice(at, 1);
+    },
+  };
+}

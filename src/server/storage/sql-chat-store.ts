@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { ChatMessage } from '../../protocol';
+import type { ChatStore } from '../chat/chat-store';
+import { checkLimit } from './limit';
+import type { ChatMessagesTable, DatabaseSchema } from './schema';
+
+const columns = [
+  'id',
+  'session_id',
+  'user_id',
+  'user_name',
+  'role',
+  'text',
+  'type',
+  'created_at',
+  'edited_at',
+] as const;
+
+const toMessage = (row: Omit<Selectable<ChatMessagesTable>, 'seq'>): ChatMessage => ({
+  id: row.id,
+  sessionId: row.session_id,
+  userId: row.user_id,
+  userName: row.user_name,
+  role: row.role,
+  text: row.text,
+  type: row.type,
+  createdAt: row.created_at,
+  editedAt: row.edited_at,
+});
+
+/**
+ * Chat messages in the database `openDatabase` opened. Order is insertion order (`seq`), never the
+ * clock, so messages stamped in the same millisecond (or by a clock that stepped back) keep their order.
+ * Each method is one statement in autocommit, so it resolves once committed.
+ */
+export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date = () => new Date()): ChatStore {
+  return {
+    async append(input) {
+      const message: ChatMessage = {
+        id: randomUUID(),
+        sessionId: input.sessionId,
+        userId: input.userId,
+        userName: input.userName,
+        role: input.role,
+        text: input.text,
+        type: input.type,
+        createdAt: now().toISOString(),
+        editedAt: null,
+      };
+      await db
+        .insertInto('chat_messages')
+        .values({
+          id: message.id,
+          session_id: message.sessionId,
+          user_id: message.userId,
+          user_name: message.userName,
+          role: message.role,
+          text: message.text,
+          type: message.type,
+          created_at: message.createdAt,
+          edited_at: message.editedAt,
+        })
+        .execute();
+      return message;
+    },
+
+    async history(sessionId, { before, limit = 100 } = {}) {
+      let query = db
+        .selectFrom('chat_messages')
+        .select(columns)
+        .where('session_id', '=', sessionId)
+        .orderBy('seq', 'desc')
+        .limit(checkLimit(limit));
+      if (before) {
+        // An empty `before` means none (as in the memory store). An id that is not a message of this
+        // class gives NULL here, and `seq < NULL` matches nothing: an unknown anchor gives [].
+        query = query.where(
+          'seq',
+          '<',
+          db
+            .selectFrom('chat_messages as anchor')
+            .select('anchor.seq')
+            .where('anchor.id', '=', before)
+            .where('anchor.session_id', '=', sessionId),
+        );
+      }
+      const rows = await query.execute();
+      return rows.reverse().map(toMessage);
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('chat_messages').select(columns).where('id', '=', id).executeTakeFirst();
+      return row && toMessage(row);
+    },
+
+    async edit(id, text) {
+      const row = await db
+        .updateTable('chat_messages')
+        .set({ text, edited_at: now().toISOString() })
+        .where('id', '=', id)
+        .returning(columns)
+        .executeTakeFirst();
+      if (!row) throw new Error(`no chat message ${id}`);
+      return toMessage(row);
+    },
+
+    async remove(id) {
+      await db.deleteFrom('chat_messages').where('id', '=', id).execute();
+    },
+  };
+}

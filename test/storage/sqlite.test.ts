@@ -1,0 +1,163 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Writable } from 'node:stream';
+import Sqlite from 'better-sqlite3';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase, parseDatabaseUrl } from '../../src/server/storage/database';
+import { createSqlChatStore } from '../../src/server/storage/sql-chat-store';
+import { createSqlClassDirectory } from '../../src/server/storage/sql-class-directory';
+import { expectFullyMigrated, expectSchema, steppingClock, storageContract } from './contract';
+
+const dir = mkdtempSync(join(tmpdir(), 'classroom-sqlite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Reads a pragma straight from the file, with a connection of its own. */
+function pragmaOf(file: string, pragma: string): unknown {
+  const raw = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    return raw.pragma(pragma, { simple: true });
+  } finally {
+    raw.close();
+  }
+}
+
+describe('SQLite storage (temp file)', () => {
+  let database: Database;
+  const file = join(dir, 'contract', 'classroom.db');
+  beforeAll(async () => {
+    database = await openDatabase(`sqlite:${file}`);
+  });
+  afterAll(() => database?.close());
+
+  storageContract(() => ({
+    classes: () => createSqlClassDirectory(database.db),
+    chat: (now) => createSqlChatStore(database.db, now),
+  }));
+
+  it('has the tables, columns and indexes of the migrations', async () => {
+    expect(database.dialect).toBe('sqlite');
+    await expectSchema(database);
+    await expectFullyMigrated(database);
+    const raw = new Sqlite(file, { readonly: true });
+    try {
+      const indexes = raw
+        .prepare("select name, tbl_name from sqlite_master where type = 'index' and name not like 'sqlite_%'")
+        .all();
+      expect(indexes).toEqual(
+        expect.arrayContaining([
+          { name: 'classes_tutor_created_idx', tbl_name: 'classes' },
+          { name: 'chat_messages_session_seq_idx', tbl_name: 'chat_messages' },
+        ]),
+      );
+    } finally {
+      raw.close();
+    }
+  });
+});
+
+describe('SQLite files', () => {
+  it('creates the file and its folders on first start, in WAL mode', async () => {
+    const file = join(dir, 'fresh', 'a', 'b', 'classroom.db');
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+    const database = await openDatabase(`sqlite:${file}`);
+    try {
+      expect(existsSync(file)).toBe(true);
+      await createSqlClassDirectory(database.db).create({ title: 'WAL', tutorId: 't', tutorName: 'T' });
+      expect(existsSync(`${file}-wal`)).toBe(true);
+    } finally {
+      await database.close();
+    }
+    expect(pragmaOf(file, 'journal_mode')).toBe('wal');
+  });
+
+  it('reads a path relative to the working directory', async () => {
+    const file = join(dir, 'relative', 'classroom.db');
+    expect(parseDatabaseUrl('sqlite:./data/x.db', '/srv/app')).toEqual({ dialect: 'sqlite', path: '/srv/app/data/x.db' });
+    expect(parseDatabaseUrl('sqlite:data/x.db', '/srv/app')).toEqual({ dialect: 'sqlite', path: '/srv/app/data/x.db' });
+    expect(parseDatabaseUrl('sqlite:///var/x.db', '/srv/app')).toEqual({ dialect: 'sqlite', path: '/var/x.db' });
+    const database = await openDatabase(`sqlite:${relative(process.cwd(), file)}`);
+    await database.close();
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('keeps classes and messages across closing and reopening the file', async () => {
+    const url = `sqlite:${join(dir, 'reopen', 'classroom.db')}`;
+    const first = await openDatabase(url);
+    const clock = steppingClock();
+    const created = await createSqlClassDirectory(first.db).create({ title: 'Kept', tutorId: 'tutor-k', tutorName: 'K' });
+    const chat = createSqlChatStore(first.db, clock);
+    const a = await chat.append({ sessionId: created.id, userId: 'u', userName: 'U', role: 'student', text: '<b>one</b>', type: 'text' });
+    const b = await chat.append({ sessionId: created.id, userId: 'u', userName: 'U', role: 'tutor', text: 'two', type: 'system' });
+    const bEdited = await chat.edit(b.id, 'two, edited');
+    await first.close();
+    await first.close(); // closing twice is harmless
+
+    const second = await openDatabase(url);
+    try {
+      expect(await createSqlClassDirectory(second.db).get(created.id)).toEqual(created);
+      expect(await createSqlClassDirectory(second.db).listByTutor('tutor-k')).toEqual([created]);
+      const again = createSqlChatStore(second.db, clock);
+      expect(await again.history(created.id)).toEqual([a, bEdited]);
+      // numbering carries on after the reopen: a new message comes after the old ones
+      const c = await again.append({ sessionId: created.id, userId: 'u', userName: 'U', role: 'student', text: 'three', type: 'text' });
+      expect(await again.history(created.id)).toEqual([a, bEdited, c]);
+      expect(await again.history(created.id, { before: c.id })).toEqual([a, bEdited]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('runs migrations once: opening the same file again changes nothing', async () => {
+    const url = `sqlite:${join(dir, 'twice', 'classroom.db')}`;
+    const first = await openDatabase(url);
+    await expectFullyMigrated(first);
+    await first.close();
+    const second = await openDatabase(url);
+    try {
+      await expectFullyMigrated(second);
+      await expectSchema(second);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('logs the migrations it applies to the given logger, and only the first time', async () => {
+    const lines: Array<{ msg: string; migration?: string }> = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const log = pino({ level: 'info' }, sink);
+    const url = `sqlite:${join(dir, 'logged', 'classroom.db')}`;
+    await (await openDatabase(url, { log })).close();
+    expect(lines.filter((l) => l.msg === 'database migration applied').map((l) => l.migration)).toEqual([
+      '0001_classes_and_chat',
+    ]);
+    lines.length = 0;
+    await (await openDatabase(url, { log })).close();
+    expect(lines.filter((l) => l.msg === 'database migration applied')).toEqual([]);
+    expect(lines.some((l) => l.msg === 'database ready')).toBe(true);
+  });
+
+  it('opens sqlite::memory: for tests', async () => {
+    const database = await openDatabase('sqlite::memory:');
+    try {
+      expect(database.dialect).toBe('sqlite');
+      await expectSchema(database);
+      const chat = createSqlChatStore(database.db);
+      const m = await chat.append({ sessionId: 's', userId: 'u', userName: 'U', role: 'student', text: 'hi', type: 'text' });
+      expect(await chat.history('s')).toEqual([m]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('refuses a DATABASE_URL it does not know', async () => {
+    await expect(openDatabase('mysql://localhost/x')).rejects.toThrow(/DATABASE_URL/);
+    await expect(openDatabase('sqlite:')).rejects.toThrow(/DATABASE_URL/);
+  });
+});
