@@ -64,3 +64,18 @@ test('a tutor starts a class from the home page and a student joins from the inv
   await expect(page.locator('[data-testid="participant-tile"][data-role="student"]')).toContainText('Amy');
   await studentContext.close();
 });
+
+test('the home page lists the tutor\'s recent classes, newest first, each opening its class', async ({ page }) => {
+  for (const title of ['Geometry', 'Statistics']) {
+    await page.goto('/');
+    await page.getByLabel('Class title').fill(title);
+    await page.getByLabel('Your name').fill('Ada');
+    await page.getByRole('button', { name: 'Start class' }).click();
+    await expect(page.getByTestId('invite-link')).toBeVisible();
+  }
+  await page.goto('/');
+  const recent = page.getByTestId('recent-classes').getByRole('listitem');
+  await expect(recent).toHaveText([/Statistics/, /Geometry/]);
+  await recent.filter({ hasText: 'Geometry' }).getByRole('link', { name: 'Open' }).click();
+  await expect(page.getByRole('heading', { name: 'Geometry' })).toBeVisible();
+});

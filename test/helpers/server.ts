@@ -49,6 +49,8 @@ export interface TestServerOptions {
   now?: () => number;
   /** The chat store the app gets (in memory by default): tests pass a real database or one that fails on purpose. */
   chat?: ChatStore;
+  /** The class directory (in memory by default). */
+  classes?: ClassDirectory;
   rates?: AppOptions['rates'];
 }
 
@@ -64,7 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = pino({ level: 'silent' });
   const tokens = createTokenService(TEST_JWT_SECRET);
   const store = createMemoryClassStore();
-  const classes = createMemoryClassDirectory();
+  const classes = options.classes ?? createMemoryClassDirectory();
   const { app, io } = await buildApp({
     logger,
     tokens,

@@ -1,11 +1,22 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 
 interface Created {
-  class: { id: string; title: string };
+  class: { id: string; title: string; createdAt: string };
+  tutorToken: string;
   tutorLink: string;
   inviteLink: string;
 }
+
+/** The last tutor token this browser got: it proves who the tutor is when listing their classes. */
+const tutorTokenKey = 'classroom.tutorToken';
+const savedTutorToken = () => {
+  try {
+    return localStorage.getItem(tutorTokenKey) ?? undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const input = 'w-full rounded-lg bg-slate-800 px-3 py-2 ring-1 ring-slate-600 focus:outline-none focus:ring-sky-400';
 
@@ -14,6 +25,15 @@ export function HomePage() {
   const [created, setCreated] = useState<Created | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [recent, setRecent] = useState<Created[]>([]);
+
+  useEffect(() => {
+    const token = savedTutorToken();
+    if (!token) return;
+    api<{ classes: Created[] }>('/api/classes/mine', { token })
+      .then((r) => setRecent(r.classes))
+      .catch(() => undefined);
+  }, []);
 
   async function start(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -24,7 +44,13 @@ export function HomePage() {
     setBusy(true);
     setError(null);
     try {
-      setCreated(await api<Created>('/api/classes', { method: 'POST', body: { title, tutorName: name } }));
+      const made = await api<Created>('/api/classes', { method: 'POST', body: { title, tutorName: name }, token: savedTutorToken() });
+      try {
+        localStorage.setItem(tutorTokenKey, made.tutorToken);
+      } catch {
+        // Private mode: the class works, only the list of recent classes is not kept.
+      }
+      setCreated(made);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : 'The class could not be started.');
     } finally {
@@ -68,6 +94,26 @@ export function HomePage() {
           </a>
         </section>
       )}
+      {recent.length > 0 ? (
+        <section aria-labelledby="recent-title" className="flex flex-col gap-2">
+          <h2 id="recent-title" className="text-lg font-semibold">
+            Your recent classes
+          </h2>
+          <ul className="flex flex-col gap-2" data-testid="recent-classes">
+            {recent.map((c) => (
+              <li key={c.class.id} className="flex items-center gap-2 rounded-lg bg-slate-900 px-3 py-2 ring-1 ring-slate-700">
+                <span className="flex-1 truncate">{c.class.title}</span>
+                <time className="text-xs text-slate-400" dateTime={c.class.createdAt}>
+                  {new Date(c.class.createdAt).toLocaleString()}
+                </time>
+                <a href={c.tutorLink} className="rounded bg-sky-700 px-2 py-1 text-sm hover:bg-sky-600">
+                  Open
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </main>
   );
 }

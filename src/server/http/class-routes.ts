@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { limits, SessionIdSchema } from '../../protocol';
 import type { TokenService } from '../auth/tokens';
 import { TokenError } from '../auth/tokens';
-import type { ClassDirectory } from '../classes/class-directory';
+import type { ClassDirectory, ClassRecord } from '../classes/class-directory';
 import { newUserId } from '../classes/class-directory';
 import { admits } from '../classroom/identity';
 import { bearerIdentity } from './authenticate';
@@ -22,18 +22,43 @@ const sessionPath = (id: string, token: string) => `/session/${id}?token=${encod
 
 /** Starting a class from the home page, and joining one from an invite link. */
 export async function classRoutes(app: FastifyInstance, { classes, tokens }: ClassRoutesDeps) {
-  app.post('/api/classes', async (request, reply) => {
-    const body = CreateClassBody.parse(request.body);
-    const tutorId = newUserId();
-    const record = await classes.create({ title: body.title, tutorId, tutorName: body.tutorName });
-    const tutorToken = await tokens.signJoin({ userId: tutorId, name: body.tutorName, role: 'tutor', sessionId: record.id });
+  /** A class with a fresh tutor link and invite link. */
+  async function withLinks(record: ClassRecord, tutorName: string) {
+    const tutorToken = await tokens.signJoin({ userId: record.tutorId, name: tutorName, role: 'tutor', sessionId: record.id });
     const invite = await tokens.signInvite(record.id);
-    return reply.code(201).send({
+    return {
       class: record,
       tutorToken,
       tutorLink: sessionPath(record.id, tutorToken),
       inviteLink: `/join/${record.id}?invite=${encodeURIComponent(invite)}`,
-    });
+    };
+  }
+
+  /** The tutor behind an optional bearer token from an earlier class, so their classes stay together. */
+  async function returningTutor(authorization: string | undefined) {
+    if (!authorization?.startsWith('Bearer ')) return undefined;
+    try {
+      const identity = await tokens.verifyJoin(authorization.slice('Bearer '.length).trim());
+      return identity.role === 'tutor' ? identity : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  app.post('/api/classes', async (request, reply) => {
+    const body = CreateClassBody.parse(request.body);
+    const tutorId = (await returningTutor(request.headers.authorization))?.userId ?? newUserId();
+    const record = await classes.create({ title: body.title, tutorId, tutorName: body.tutorName });
+    return reply.code(201).send(await withLinks(record, body.tutorName));
+  });
+
+  /** A tutor's recent classes, newest first, each with fresh links. */
+  app.get('/api/classes/mine', async (request, reply) => {
+    const identity = await bearerIdentity(tokens, request, reply);
+    if (!identity) return reply;
+    if (identity.role !== 'tutor') return reply.code(403).send({ error: { code: 'forbidden', message: 'Only a tutor has classes.' } });
+    const records = await classes.listByTutor(identity.userId, 20);
+    return { classes: await Promise.all(records.map((r) => withLinks(r, r.tutorName))) };
   });
 
   /** What an invite link shows before the student types a name. */
