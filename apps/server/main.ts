@@ -29,6 +29,7 @@ async function main() {
     iceServers: config.ICE_SERVERS,
     corsOrigins: config.CORS_ORIGINS,
     webDist: config.WEB_DIST,
+    grace: { networkMs: config.RECONNECT_GRACE_MS, closeMs: config.RELOAD_GRACE_MS },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
 

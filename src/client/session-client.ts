@@ -151,6 +151,15 @@ export class SessionClient {
       patchUi(this.store, { notice: `${by} muted your microphone.` });
     });
     socket.on('session-replaced', ({ reason }) => this.end({ kind: 'replaced', message: reason }));
+    socket.on('force-video-off', ({ by }) => {
+      this.setTrack('video', false);
+      patchUi(this.store, { notice: `${by} turned your camera off.` });
+    });
+    socket.on('unmute-requested', ({ by }) => patchUi(this.store, { unmuteRequestBy: by }));
+    socket.on('class-updated', (controls) => patchMedia(this.store, { controls }));
+    socket.on('removed', ({ by, reason }) =>
+      this.end({ kind: 'removed', message: `${by} removed you from this class${reason ? `: ${reason}` : '.'}` }),
+    );
     socket.on('chat-message', (m) => this.receiveMessages([m], true));
     socket.on('chat-message-updated', (m) => this.receiveMessages([m], false));
     socket.on('chat-message-deleted', ({ id }) =>
@@ -179,6 +188,10 @@ export class SessionClient {
       return;
     }
     patchParticipants(this.store, () => ({ self: joined.self }));
+    patchMedia(this.store, { controls: joined.controls });
+    // The server has the last word: a mute or a lock that happened before (or while we were away) sticks.
+    if (!joined.self.isAudioOn && this.store.getState().media.audioOn) this.setTrack('audio', false);
+    if (!joined.self.isVideoOn && this.store.getState().media.videoOn) this.setTrack('video', false);
     patchUi(this.store, { status: 'connected' });
     // The roster arrives as `existing-users`, whoever came first.
     await this.request('get-session-users', { sessionId: this.options.sessionId });
@@ -262,10 +275,14 @@ export class SessionClient {
   setChatOpen = (open: boolean) => patchChat(this.store, (c) => ({ open, unread: open ? 0 : c.unread }));
 
   private upsert(p: Participant) {
-    const self = this.store.getState().participants.self;
+    const { self, others } = this.store.getState().participants;
     if (self && p.socketId === self.socketId) {
       patchParticipants(this.store, () => ({ self: p }));
       return;
+    }
+    const before = Object.values(others).find((o) => o.userId === p.userId);
+    if (p.isHandRaised && !before?.isHandRaised && (self?.role === 'tutor' || self?.role === 'admin')) {
+      patchUi(this.store, { announcement: `${p.name} raised a hand`, notice: `✋ ${p.name} raised a hand` });
     }
     patchParticipants(this.store, (s) => ({ others: { ...s.others, [p.socketId]: p } }));
     this.syncTopology();
@@ -276,12 +293,17 @@ export class SessionClient {
     if (state.participants.self) this.topology.sync(state.participants.self, selectOthers(state));
   }
 
+  /** The connection dropped: links to the old socket ids are dead, but the class stays on screen until we are back. */
   private resetClass() {
     this.topology.close();
     this.topology = this.createTopology();
     this.topology.setLocalStream(this.localStream);
-    for (const id of Object.keys(this.store.getState().participants.others)) this.streams.set(id, null);
-    patchParticipants(this.store, () => ({ self: null, others: {}, links: {}, withMedia: {} }));
+    const others = this.store.getState().participants.others;
+    for (const id of Object.keys(others)) this.streams.set(id, null);
+    patchParticipants(this.store, () => ({
+      links: Object.fromEntries(Object.keys(others).map((id) => [id, 'reconnecting' as const])),
+      withMedia: {},
+    }));
   }
 
   private request<E extends ClientEventName>(
@@ -319,14 +341,17 @@ export class SessionClient {
     if (enabled && !this.localStream?.getAudioTracks().length) await this.addDevice('audio');
     if (enabled && !this.localStream?.getAudioTracks().length) return;
     this.setTrack('audio', enabled);
-    await this.command('toggle-audio', { enabled });
+    const res = await this.command('toggle-audio', { enabled });
+    // Refused (a lock): the microphone goes back off, for real.
+    if (!res.ok && enabled) this.setTrack('audio', false);
   }
 
   async setCamera(enabled: boolean) {
     if (enabled && !this.localStream?.getVideoTracks().length) await this.addDevice('video');
     if (enabled && !this.localStream?.getVideoTracks().length) return;
     this.setTrack('video', enabled);
-    await this.command('toggle-video', { enabled });
+    const res = await this.command('toggle-video', { enabled });
+    if (!res.ok && enabled) this.setTrack('video', false);
   }
 
   /** Someone who started without a device (an admin, a denied permission) turns one on. */
@@ -346,6 +371,19 @@ export class SessionClient {
   lowerHand = (socketId?: string) => this.command('lower-hand', socketId ? { socketId } : {});
   muteParticipant = (socketId: string) => this.command('mute-participant', { socketId });
   muteAll = () => this.command('mute-all', {});
+  lowerAllHands = () => this.command('lower-all-hands', {});
+  lockMedia = (kind: 'audio' | 'video', locked: boolean) => this.command('lock-media', { kind, locked });
+  askUnmute = (socketId: string) => this.command('ask-unmute', { socketId });
+  giveFloor = (socketId: string) => this.command('give-floor', { socketId });
+  takeFloorBack = () => this.command('take-floor-back', {});
+  removeParticipant = (socketId: string, reason?: string) =>
+    this.command('remove-participant', reason ? { socketId, reason } : { socketId });
+
+  /** Answers a moderator's request to unmute: the choice is the student's. */
+  async answerUnmuteRequest(unmute: boolean) {
+    patchUi(this.store, { unmuteRequestBy: null });
+    if (unmute) await this.setMicrophone(true);
+  }
   retryLink = (socketId: string) => this.topology.retry(socketId);
   dismissNotice = () => patchUi(this.store, { notice: null });
   setSoundBlocked = (soundBlocked: boolean) => patchMedia(this.store, { soundBlocked });

@@ -1,5 +1,5 @@
 import { createStore } from 'zustand/vanilla';
-import type { ChatMessage, Participant } from '../protocol';
+import type { ChatMessage, ClassControls, Participant } from '../protocol';
 
 /** The state of one media link to another participant, as a tile shows it. */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'failed';
@@ -10,6 +10,7 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'of
 export type Ending =
   | { kind: 'left' }
   | { kind: 'replaced'; message: string }
+  | { kind: 'removed'; message: string }
   | { kind: 'refused'; message: string };
 
 export interface ParticipantsSlice {
@@ -30,6 +31,8 @@ export interface MediaSlice {
   deviceProblem: string | null;
   /** Browsers block sound until a click; the page offers one. */
   soundBlocked: boolean;
+  /** The class's locks and floor, as the moderators set them. */
+  controls: ClassControls;
 }
 
 /** A message typed here that the server has not stored yet, or refused to. */
@@ -57,6 +60,10 @@ export interface UiSlice {
   ending: Ending | null;
   /** A short message for the user (a force-mute, a failed command). */
   notice: string | null;
+  /** A moderator asked us to unmute: who, until we answer. */
+  unmuteRequestBy: string | null;
+  /** The last thing announced to screen readers (a hand went up). */
+  announcement: string | null;
 }
 
 export interface ClassroomState {
@@ -75,9 +82,10 @@ export const initialClassroomState = (): ClassroomState => ({
     hasCamera: false,
     deviceProblem: null,
     soundBlocked: false,
+    controls: { locks: { audio: false, video: false }, floorUserId: null },
   },
   chat: { messages: [], outgoing: [], hasOlder: false, loadingOlder: false, unread: 0, open: true },
-  ui: { status: 'connecting', ending: null, notice: null },
+  ui: { status: 'connecting', ending: null, notice: null, unmuteRequestBy: null, announcement: null },
 });
 
 export const createClassroomStore = () => createStore<ClassroomState>(() => initialClassroomState());

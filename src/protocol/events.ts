@@ -1,13 +1,17 @@
 import type { z } from 'zod';
 import type { AckCallback } from './errors';
 import type {
+  ClassControls,
   ChatMessage,
   ChatMessageDeletedEvent,
   clientEventSchemas,
   ExistingUsersEvent,
   ForceMuteEvent,
   Participant,
+  ForceVideoOffEvent,
+  RemovedEvent,
   SessionEndedEvent,
+  UnmuteRequestedEvent,
   SignalEvent,
   UserLeftEvent,
 } from './schemas';
@@ -16,7 +20,7 @@ type Payload<E extends keyof typeof clientEventSchemas> = z.infer<(typeof client
 
 /** What each client event's ack carries on success. */
 export interface ClientAcks {
-  'join-session': { self: Participant };
+  'join-session': { self: Participant; controls: ClassControls };
   'get-session-users': { users: Participant[] };
   signal: object;
   'toggle-audio': { self: Participant };
@@ -26,6 +30,12 @@ export interface ClientAcks {
   'mute-participant': { participant: Participant };
   'mute-all': { muted: number };
   'leave-session': object;
+  'lower-all-hands': { lowered: number };
+  'lock-media': { controls: ClassControls };
+  'ask-unmute': object;
+  'give-floor': { controls: ClassControls };
+  'take-floor-back': { controls: ClassControls };
+  'remove-participant': object;
   'chat-message': { message: ChatMessage };
   'edit-chat-message': { message: ChatMessage };
   'delete-chat-message': { id: string };
@@ -44,6 +54,14 @@ export interface ServerToClientEvents {
   'force-mute': (event: z.infer<typeof ForceMuteEvent>) => void;
   /** This socket was replaced by a newer one of the same user (another tab, a reload). */
   'session-replaced': (event: z.infer<typeof SessionEndedEvent>) => void;
+  /** A moderator turned this participant's camera off (a lock). */
+  'force-video-off': (event: z.infer<typeof ForceVideoOffEvent>) => void;
+  /** A moderator asks this participant to unmute; they choose. */
+  'unmute-requested': (event: z.infer<typeof UnmuteRequestedEvent>) => void;
+  /** This participant was removed from the class and may not come back. */
+  removed: (event: z.infer<typeof RemovedEvent>) => void;
+  /** Locks or the floor changed. */
+  'class-updated': (controls: ClassControls) => void;
   /** A stored message (the server's id and time). */
   'chat-message': (message: ChatMessage) => void;
   'chat-message-updated': (message: ChatMessage) => void;

@@ -23,8 +23,22 @@ export const ParticipantSchema = z.object({
   handRaisedAt: z.number().nullable(),
   /** ms since epoch: when this socket joined; decides who dials whom after a topology change */
   joinedAt: z.number(),
+  /** "reconnecting" while the connection dropped and the participant's slot is held for them */
+  presence: z.enum(['online', 'reconnecting']),
 });
 export type Participant = z.infer<typeof ParticipantSchema>;
+
+export const MediaKindSchema = z.enum(['audio', 'video']);
+export type MediaKind = z.infer<typeof MediaKindSchema>;
+
+/** What the moderators decided for the whole class. */
+export const ClassControlsSchema = z.object({
+  /** While locked, students cannot turn that kind of media on. */
+  locks: z.object({ audio: z.boolean(), video: z.boolean() }),
+  /** The user who has the floor: they may speak while microphones are locked. */
+  floorUserId: z.string().nullable(),
+});
+export type ClassControls = z.infer<typeof ClassControlsSchema>;
 
 export const ChatMessageSchema = z.object({
   id: z.string(),
@@ -66,6 +80,12 @@ export const TogglePayload = z.object({ enabled: z.boolean() });
 export const EmptyPayload = z.object({});
 export const LowerHandPayload = z.object({ socketId: SocketIdSchema.optional() });
 export const MuteParticipantPayload = z.object({ socketId: SocketIdSchema });
+export const TargetPayload = z.object({ socketId: SocketIdSchema });
+export const LockMediaPayload = z.object({ kind: MediaKindSchema, locked: z.boolean() });
+export const RemoveParticipantPayload = z.object({
+  socketId: SocketIdSchema,
+  reason: z.string().trim().max(200).optional(),
+});
 export const ChatTextSchema = z
   .string()
   .min(1)
@@ -85,6 +105,9 @@ export const UserLeftEvent = z.object({ socketId: z.string() });
 export const SignalEvent = z.object({ from: z.string(), data: z.unknown() });
 export const ForceMuteEvent = z.object({ by: z.string() });
 export const SessionEndedEvent = z.object({ reason: z.string() });
+export const ForceVideoOffEvent = z.object({ by: z.string() });
+export const UnmuteRequestedEvent = z.object({ by: z.string() });
+export const RemovedEvent = z.object({ by: z.string(), reason: z.string().nullable() });
 export const ChatMessageDeletedEvent = z.object({ id: z.string(), sessionId: z.string() });
 
 /** Every client -> server event and the schema its payload must satisfy. */
@@ -99,6 +122,12 @@ export const clientEventSchemas = {
   'mute-participant': MuteParticipantPayload,
   'mute-all': EmptyPayload,
   'leave-session': EmptyPayload,
+  'lower-all-hands': EmptyPayload,
+  'lock-media': LockMediaPayload,
+  'ask-unmute': TargetPayload,
+  'give-floor': TargetPayload,
+  'take-floor-back': EmptyPayload,
+  'remove-participant': RemoveParticipantPayload,
   'chat-message': ChatMessagePayload,
   'edit-chat-message': EditChatMessagePayload,
   'delete-chat-message': DeleteChatMessagePayload,

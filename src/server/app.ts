@@ -15,7 +15,7 @@ import type { ClassStore } from './classroom/class-store';
 import { chatRoutes } from './http/chat-routes';
 import { classRoutes } from './http/class-routes';
 import type { Bucket, RateKind } from './transport/rate-limiter';
-import { attachSocketClassroom, classRoom, type ClassroomServer } from './transport/socket-classroom';
+import { attachSocketClassroom, classRoom, type ClassroomServer, type ReconnectGrace } from './transport/socket-classroom';
 
 export interface AppOptions {
   logger: Logger;
@@ -30,6 +30,7 @@ export interface AppOptions {
   now?: () => number;
   /** Per-socket rate limits by event kind (the defaults suit people, not load tests). */
   rates?: Record<RateKind, Bucket>;
+  grace?: ReconnectGrace;
 }
 
 export interface ClassroomApp {
@@ -44,6 +45,9 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     // Request lines would carry ?token= from class links; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
+    // A class id may be 128 characters (Fastify's default cap on a path parameter is 100, which
+    // answered 414 for valid ids); room for a fully percent-encoded one, so the zod schemas decide.
+    routerOptions: { maxParamLength: limits.idLength * 3 },
   });
 
   await app.register(cors, { origin: options.corsOrigins?.length ? options.corsOrigins : false });
@@ -87,8 +91,18 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     });
   }
 
-  attachSocketClassroom({ io, store: options.store, tokens: options.tokens, chat, log: options.logger, now: options.now, rates: options.rates });
+  const classroom = attachSocketClassroom({
+    io,
+    store: options.store,
+    tokens: options.tokens,
+    chat,
+    log: options.logger,
+    now: options.now,
+    rates: options.rates,
+    grace: options.grace,
+  });
   app.addHook('onClose', async () => {
+    classroom.close();
     await io.close();
   });
   return { app, io };

@@ -65,9 +65,10 @@ describe('join', () => {
       isHandRaised: false,
       handRaisedAt: null,
       joinedAt: 1234,
+      presence: 'online',
     };
     expect(res.value).toEqual(self);
-    expect(res.state).toEqual({ sessionId: CLASS, participants: [self] });
+    expect(res.state).toEqual({ ...emptyClass(CLASS), participants: [self] });
     expect(res.evict).toEqual([]);
     expect(res.events).toEqual([
       { target: { class: CLASS, except: 'sock-t' }, event: 'user-joined', payload: self },
@@ -121,10 +122,11 @@ describe('join', () => {
     expect(res.state.participants.filter((p) => p.userId === identity.userId)).toEqual([res.value]);
     expect(res.state.participants.map((p) => p.socketId)).toEqual(['sock-s2', 'new']);
     expect(res.evict).toEqual(['old']);
+    // The newcomer first, so no screen ever shows the person gone.
     expect(res.events).toEqual([
+      { target: { class: CLASS, except: 'new' }, event: 'user-joined', payload: res.value },
       { target: { socket: 'old' }, event: 'session-replaced', payload: { reason: expect.any(String) } },
       { target: { class: CLASS, except: 'old' }, event: 'user-left', payload: { socketId: 'old' } },
-      { target: { class: CLASS, except: 'new' }, event: 'user-joined', payload: res.value },
     ]);
   });
 

@@ -52,6 +52,7 @@ export interface TestServerOptions {
   /** The class directory (in memory by default). */
   classes?: ClassDirectory;
   rates?: AppOptions['rates'];
+  grace?: AppOptions['grace'];
 }
 
 let userCounter = 0;
@@ -76,6 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     iceServers: options.iceServers ?? [],
     now: options.now,
     rates: options.rates,
+    grace: options.grace,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

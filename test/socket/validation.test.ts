@@ -123,7 +123,8 @@ describe('malformed payloads', () => {
   });
 
   it('a message over the socket buffer limit closes only that connection', async () => {
-    const server = await startTestServer();
+    // No grace: a dropped connection leaves at once, so the roster can be checked right away.
+    const server = await startTestServer({ grace: { networkMs: 0, closeMs: 0 } });
     const { tutor, student } = await setUp(server);
     const closed = new Promise((resolve) => student.socket.once('disconnect', resolve));
     const left = nextEvent(tutor.socket, 'user-left');

@@ -52,6 +52,7 @@ function ClassOrEnding({ title }: { title: string }) {
   const ending = useClassroom((s) => s.ui.ending);
   if (!ending) return <LiveSession title={title} />;
   if (ending.kind === 'refused') return <MessagePage testId="session-error" title="Can't join this class" message={ending.message} />;
+  if (ending.kind === 'removed') return <MessagePage testId="session-removed" title="You were removed from this class" message={ending.message} />;
   const message = ending.kind === 'left' ? 'You left the class.' : ending.message;
   return (
     <MessagePage testId="session-ended" title={ending.kind === 'left' ? 'You left the class' : 'This class is open elsewhere'} message={message}>

@@ -99,7 +99,7 @@ export function ChatPanel() {
 function MessageItem({ message, own, canDelete }: { message: ChatMessage; own: boolean; canDelete: boolean }) {
   const session = useSession();
   const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState(message.text);
+  const draft = useRef<HTMLTextAreaElement>(null);
 
   if (message.type === 'system') {
     return (
@@ -128,11 +128,13 @@ function MessageItem({ message, own, canDelete }: { message: ChatMessage; own: b
         <form
           onSubmit={(e) => {
             e.preventDefault();
-            void session.editMessage(message.id, draft).then((r) => r.ok && setEditing(false));
+            const text = draft.current?.value ?? '';
+            if (!text.trim()) return;
+            void session.editMessage(message.id, text).then((r) => r.ok && setEditing(false));
           }}
           className="flex flex-col gap-1"
         >
-          <textarea aria-label="Edit message" value={draft} onChange={(e) => setDraft(e.target.value)} maxLength={2000} className="rounded bg-slate-900 p-1 text-sm" />
+          <textarea ref={draft} aria-label="Edit message" defaultValue={message.text} maxLength={2000} className="rounded bg-slate-900 p-1 text-sm" />
           <span className="flex gap-2 text-xs">
             <button type="submit" className="rounded bg-sky-700 px-2 py-0.5">
               Save
@@ -148,7 +150,7 @@ function MessageItem({ message, own, canDelete }: { message: ChatMessage; own: b
       {!editing && (own || canDelete) ? (
         <span className="mt-1 flex gap-2 text-xs">
           {own ? (
-            <button type="button" onClick={() => { setDraft(message.text); setEditing(true); }} className="text-slate-400 hover:text-white">
+            <button type="button" onClick={() => setEditing(true)} className="text-slate-400 hover:text-white">
               Edit
             </button>
           ) : null}

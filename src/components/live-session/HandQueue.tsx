@@ -26,12 +26,20 @@ export function HandQueue() {
       </h2>
       <ol data-testid="hand-queue" aria-live="polite" className="space-y-1">
         {hands.map((p, i) => (
-          <li key={p.socketId} data-user-id={p.userId} className="flex items-center gap-2 rounded bg-slate-800 px-2 py-1 text-sm">
+          <li key={p.userId} data-user-id={p.userId} className="flex items-center gap-2 rounded bg-slate-800 px-2 py-1 text-sm">
             <span className="text-slate-400">{i + 1}.</span>
             <span className="flex-1 truncate">{p.name}</span>
             <span className="text-xs text-slate-400" title="waiting for">
               {waited(p.handRaisedAt, now)}
             </span>
+            <button
+              type="button"
+              aria-label={`Give the floor to ${p.name}`}
+              onClick={() => void session.giveFloor(p.socketId)}
+              className="rounded bg-sky-700 px-2 py-0.5 text-xs hover:bg-sky-600"
+            >
+              Floor
+            </button>
             <button
               type="button"
               aria-label={`Lower hand of ${p.name}`}

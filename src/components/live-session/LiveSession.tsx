@@ -1,8 +1,9 @@
-import { selectOthers } from '../../client/selectors';
+import { isLocked, selectOthers } from '../../client/selectors';
 import { useClassroom, useSession } from '../../client/react/session-context';
 import type { ConnectionStatus } from '../../client/store';
 import { ChatDock } from './ChatPanel';
 import { Controls } from './Controls';
+import { UnmutePrompt } from './UnmutePrompt';
 import { enableSound, RemoteAudio } from './RemoteAudio';
 import { VideoGrid } from './VideoGrid';
 
@@ -23,7 +24,9 @@ export function LiveSession({ title }: { title: string }) {
     soundBlocked: s.media.soundBlocked,
     self: s.participants.self,
   }));
-  const audible = useClassroom((s) => selectOthers(s).map((p) => p.socketId));
+  // Receivers enforce the microphone lock: a locked student's sound is not played even if it arrives.
+  const audible = useClassroom((s) => selectOthers(s).map((p) => `${isLocked(s, p, 'audio') ? '-' : '+'}${p.socketId}`));
+  const announcement = useClassroom((s) => s.ui.announcement);
 
   return (
     <div className="flex h-dvh flex-col">
@@ -74,9 +77,13 @@ export function LiveSession({ title }: { title: string }) {
         </main>
         <ChatDock />
       </div>
-      {audible.map((id) => (
-        <RemoteAudio key={id} socketId={id} silenced={false} />
+      {audible.map((entry) => (
+        <RemoteAudio key={entry.slice(1)} socketId={entry.slice(1)} silenced={entry[0] === '-'} />
       ))}
+      <UnmutePrompt />
+      <p aria-live="assertive" className="sr-only" data-testid="announcer">
+        {announcement}
+      </p>
       <Controls />
     </div>
   );

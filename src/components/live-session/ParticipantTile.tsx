@@ -1,5 +1,6 @@
 import type { Participant } from '../../protocol';
 import { useClassroom, useSession, useStream } from '../../client/react/session-context';
+import { isLocked } from '../../client/selectors';
 import { CameraOffIcon, HandIndicator, LinkBadge, MicOffIcon } from './indicators';
 import { VideoElement } from './VideoElement';
 
@@ -15,8 +16,14 @@ export function ParticipantTile({
 }) {
   const session = useSession();
   const stream = useStream(participant.socketId);
-  const link = useClassroom((s) => s.participants.links[participant.socketId]);
-  const { name, role, isAudioOn, isVideoOn, isHandRaised, socketId } = participant;
+  const { link, videoLocked, hasFloor } = useClassroom((s) => ({
+    link: s.participants.links[participant.socketId],
+    videoLocked: isLocked(s, participant, 'video'),
+    hasFloor: s.media.controls.floorUserId === participant.userId,
+  }));
+  const { name, role, isAudioOn, isHandRaised, socketId, presence } = participant;
+  // Receivers enforce a camera lock too: a modified client that keeps sending is not shown.
+  const isVideoOn = participant.isVideoOn && !videoLocked;
   const moderated = canModerate && role !== 'admin';
 
   return (
@@ -40,12 +47,37 @@ export function ParticipantTile({
         {!isAudioOn ? <MicOffIcon /> : null}
         {!isVideoOn ? <CameraOffIcon /> : null}
         {isHandRaised ? <HandIndicator /> : null}
-        {link ? <LinkBadge state={link} /> : null}
+        {hasFloor ? <span className="rounded bg-sky-600 px-1.5 py-0.5 text-xs">has the floor</span> : null}
+        {presence === 'reconnecting' ? <LinkBadge state="reconnecting" /> : link ? <LinkBadge state={link} /> : null}
       </figcaption>
       <div className="absolute right-2 top-2 flex gap-1">
         {link === 'failed' ? (
           <button type="button" onClick={() => session.retryLink(socketId)} className="rounded bg-slate-900/80 px-2 py-1 text-xs hover:bg-slate-700">
             Retry
+          </button>
+        ) : null}
+        {moderated && !isAudioOn ? (
+          <button
+            type="button"
+            aria-label={`Ask ${name} to unmute`}
+            onClick={() => void session.askUnmute(socketId)}
+            className="rounded bg-slate-900/80 px-2 py-1 text-xs hover:bg-sky-700"
+          >
+            Ask to unmute
+          </button>
+        ) : null}
+        {moderated ? (
+          <button
+            type="button"
+            aria-label={`Remove ${name}`}
+            onClick={() => {
+              if (window.confirm(`Remove ${name} from the class? They will not be able to come back with this link.`)) {
+                void session.removeParticipant(socketId);
+              }
+            }}
+            className="rounded bg-slate-900/80 px-2 py-1 text-xs hover:bg-red-700"
+          >
+            Remove
           </button>
         ) : null}
         {moderated ? (

@@ -20,7 +20,7 @@ export function StudentView() {
       {small && classmates.length > 0 ? (
         <section aria-label="Classmates" className="flex gap-2 overflow-x-auto pb-1 pr-0 sm:pr-48">
           {classmates.map((p) => (
-            <ParticipantTile key={p.socketId} participant={p} canModerate={false} className="w-36 shrink-0 sm:w-48" />
+            <ParticipantTile key={p.userId} participant={p} canModerate={false} className="w-36 shrink-0 sm:w-48" />
           ))}
         </section>
       ) : null}

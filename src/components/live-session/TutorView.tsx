@@ -24,7 +24,7 @@ export function ModeratorView({ showTutor }: { showTutor: boolean }) {
         ) : null}
         <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3">
           {people.map((p) => (
-            <ParticipantTile key={p.socketId} participant={p} canModerate />
+            <ParticipantTile key={p.userId} participant={p} canModerate />
           ))}
         </div>
       </section>

@@ -1,4 +1,11 @@
-import type { JoinSessionInput, Participant, ServerEventName, ServerEventPayload } from '../../protocol';
+import type {
+  ClassControls,
+  JoinSessionInput,
+  MediaKind,
+  Participant,
+  ServerEventName,
+  ServerEventPayload,
+} from '../../protocol';
 import { forbidden, notInSession } from './errors';
 import { admits, type Identity } from './identity';
 import { authorize } from './permissions';
@@ -8,6 +15,9 @@ export interface ClassState {
   sessionId: string;
   /** In join order. */
   participants: Participant[];
+  controls: ClassControls;
+  /** Users removed from the class: they may not join again. */
+  removed: string[];
 }
 
 export type Target = { class: string; except?: string } | { socket: string };
@@ -28,13 +38,25 @@ export interface ClassNote {
 export interface CommandResult<T> {
   state: ClassState;
   events: Outbound[];
-  /** Sockets superseded by a newer one of the same user. */
+  /** Sockets superseded by a newer one of the same user, or removed. */
   evict: string[];
   value: T;
   notes: ClassNote[];
 }
 
-export const emptyClass = (sessionId: string): ClassState => ({ sessionId, participants: [] });
+export const emptyClass = (sessionId: string): ClassState => ({
+  sessionId,
+  participants: [],
+  controls: { locks: { audio: false, video: false }, floorUserId: null },
+  removed: [],
+});
+
+/** A class with nobody in it and nothing decided can be forgotten. */
+export const isForgettable = (state: ClassState) =>
+  state.participants.length === 0 &&
+  state.removed.length === 0 &&
+  !state.controls.locks.audio &&
+  !state.controls.locks.video;
 
 function send<E extends ServerEventName>(target: Target, event: E, payload: ServerEventPayload<E>): Outbound {
   return { target, event, payload } as Outbound;
@@ -62,6 +84,14 @@ const note = (by: Participant, text: string): ClassNote => ({
   by: { userId: by.userId, name: by.name, role: by.role },
 });
 
+const mediaWord: Record<MediaKind, string> = { audio: 'microphones', video: 'cameras' };
+
+/** Whether a lock keeps this participant from turning this media on. */
+export function isLockedFor(state: ClassState, p: Pick<Participant, 'userId' | 'role'>, kind: MediaKind): boolean {
+  if (p.role !== 'student' || !state.controls.locks[kind]) return false;
+  return !(kind === 'audio' && state.controls.floorUserId === p.userId);
+}
+
 export function join(
   state: ClassState,
   identity: Identity,
@@ -70,37 +100,46 @@ export function join(
   now: number,
 ): CommandResult<Participant> {
   if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
+  if (state.removed.includes(identity.userId)) throw forbidden('You were removed from this class.');
   const events: Outbound[] = [];
   const evict: string[] = [];
   const again = state.participants.find((p) => p.socketId === socketId);
   const previous = state.participants.find((p) => p.userId === identity.userId && p.socketId !== socketId);
+  const earlier = again ?? previous;
   let participants = state.participants.filter((p) => p.socketId !== socketId);
-  if (previous) {
-    // Same person from a reload or a second tab: one tile, the newest socket wins.
-    participants = participants.filter((p) => p.socketId !== previous.socketId);
-    evict.push(previous.socketId);
-    events.push(send({ socket: previous.socketId }, 'session-replaced', { reason: 'You joined this class from another tab or device.' }));
-    events.push(send({ class: state.sessionId, except: previous.socketId }, 'user-left', { socketId: previous.socketId }));
-  }
+  if (previous) participants = participants.filter((p) => p.socketId !== previous.socketId);
+
+  const wantsAudio = input.isAudioOn ?? identity.role !== 'admin';
+  const wantsVideo = input.isVideoOn ?? identity.role !== 'admin';
   const self: Participant = {
     socketId,
     userId: identity.userId,
     name: identity.name,
     role: identity.role,
-    // An admin watches unless they choose to publish.
-    isAudioOn: input.isAudioOn ?? identity.role !== 'admin',
-    isVideoOn: input.isVideoOn ?? identity.role !== 'admin',
-    isHandRaised: (again ?? previous)?.isHandRaised ?? false,
-    handRaisedAt: (again ?? previous)?.handRaisedAt ?? null,
+    // Coming back never turns on what was off (a mute sticks through a reload), nor what a lock forbids.
+    isAudioOn: wantsAudio && (earlier?.isAudioOn ?? true) && !isLockedFor(state, identity, 'audio'),
+    isVideoOn: wantsVideo && (earlier?.isVideoOn ?? true) && !isLockedFor(state, identity, 'video'),
+    isHandRaised: earlier?.isHandRaised ?? false,
+    handRaisedAt: earlier?.handRaisedAt ?? null,
     joinedAt: again?.joinedAt ?? now,
+    presence: 'online',
   };
   participants.push(self);
-  // The same socket joining again is an update, not a newcomer.
-  if (again) events.push(send({ class: state.sessionId }, 'participant-updated', self));
-  else events.push(send({ class: state.sessionId, except: socketId }, 'user-joined', self));
+  if (again) {
+    // The same socket joining again is an update, not a newcomer.
+    events.push(send({ class: state.sessionId }, 'participant-updated', self));
+  } else {
+    events.push(send({ class: state.sessionId, except: socketId }, 'user-joined', self));
+  }
+  if (previous) {
+    // Same person from a reload, a reconnect or a second tab: one tile, the newest socket wins.
+    // The newcomer is announced first, so a screen never shows the person gone.
+    evict.push(previous.socketId);
+    events.push(send({ socket: previous.socketId }, 'session-replaced', { reason: 'You joined this class from another tab or device.' }));
+    events.push(send({ class: state.sessionId, except: previous.socketId }, 'user-left', { socketId: previous.socketId }));
+  }
   const res = result({ ...state, participants }, self, events, evict);
-  // A reload or a second tab is the same person still here: nothing to announce.
-  if (!again && !previous) res.notes.push(note(self, `${self.name} joined the class`));
+  if (!earlier) res.notes.push(note(self, `${self.name} joined the class`));
   return res;
 }
 
@@ -110,6 +149,20 @@ export function leave(state: ClassState, socketId: string): CommandResult<Partic
   const res = result(next, self, [send({ class: state.sessionId, except: socketId }, 'user-left', { socketId })]);
   res.notes.push(note(self, `${self.name} left the class`));
   return res;
+}
+
+/** The connection dropped: hold the slot (hand, mute, place) and show the person as reconnecting. */
+export function disconnect(state: ClassState, socketId: string): CommandResult<Participant | null> {
+  const self = state.participants.find((p) => p.socketId === socketId);
+  if (!self) return result(state, null);
+  return updated(state, { ...self, presence: 'reconnecting' });
+}
+
+/** The grace period ended: a participant still reconnecting on that socket leaves for good. */
+export function expire(state: ClassState, socketId: string): CommandResult<Participant | null> {
+  const self = state.participants.find((p) => p.socketId === socketId);
+  if (!self || self.presence !== 'reconnecting') return result(state, null);
+  return leave(state, socketId);
 }
 
 /** Everyone but the caller. */
@@ -125,13 +178,11 @@ export function checkSignal(state: ClassState, from: string, to: string): void {
   member(state, to);
 }
 
-export function setMedia(
-  state: ClassState,
-  socketId: string,
-  kind: 'audio' | 'video',
-  enabled: boolean,
-): CommandResult<Participant> {
+export function setMedia(state: ClassState, socketId: string, kind: MediaKind, enabled: boolean): CommandResult<Participant> {
   const self = member(state, socketId);
+  if (enabled && isLockedFor(state, self, kind)) {
+    throw forbidden(kind === 'audio' ? 'Microphones are locked by the tutor.' : 'Cameras are locked by the tutor.');
+  }
   const next = kind === 'audio' ? { ...self, isAudioOn: enabled } : { ...self, isVideoOn: enabled };
   return updated(state, next);
 }
@@ -153,13 +204,42 @@ export function lowerHand(state: ClassState, actorSocketId: string, targetSocket
   return res;
 }
 
+export function lowerAllHands(state: ClassState, actorSocketId: string): CommandResult<number> {
+  const actor = member(state, actorSocketId);
+  authorize(actor.role, 'lower-all-hands');
+  const res = result(state, 0);
+  for (const p of state.participants) {
+    if (!p.isHandRaised) continue;
+    const lowered = { ...p, isHandRaised: false, handRaisedAt: null };
+    res.state = replace(res.state, lowered);
+    res.events.push(send({ class: state.sessionId }, 'participant-updated', lowered));
+    res.value += 1;
+  }
+  res.notes.push(note(actor, `${actor.name} lowered all hands`));
+  return res;
+}
+
+/** Turns a participant's microphone (or camera) off on the server's say, and tells them. */
+function forceOff(res: CommandResult<unknown>, target: Participant, kind: MediaKind, by: Participant): void {
+  const current = res.state.participants.find((p) => p.socketId === target.socketId) ?? target;
+  res.events.push(
+    kind === 'audio'
+      ? send({ socket: target.socketId }, 'force-mute', { by: by.name })
+      : send({ socket: target.socketId }, 'force-video-off', { by: by.name }),
+  );
+  if (!(kind === 'audio' ? current.isAudioOn : current.isVideoOn)) return;
+  const next = kind === 'audio' ? { ...current, isAudioOn: false } : { ...current, isVideoOn: false };
+  res.state = replace(res.state, next);
+  res.events.push(send({ class: res.state.sessionId }, 'participant-updated', next));
+}
+
 export function muteParticipant(state: ClassState, actorSocketId: string, targetSocketId: string): CommandResult<Participant> {
   const actor = member(state, actorSocketId);
   const target = member(state, targetSocketId);
   authorize(actor.role, 'mute-participant', target.role);
-  const muted = { ...target, isAudioOn: false };
-  const res = updated(state, muted);
-  res.events.unshift(send({ socket: target.socketId }, 'force-mute', { by: actor.name }));
+  const res = result(state, target);
+  forceOff(res, target, 'audio', actor);
+  res.value = member(res.state, target.socketId);
   res.notes.push(note(actor, `${actor.name} muted ${target.name}`));
   return res;
 }
@@ -167,20 +247,102 @@ export function muteParticipant(state: ClassState, actorSocketId: string, target
 export function muteAll(state: ClassState, actorSocketId: string): CommandResult<number> {
   const actor = member(state, actorSocketId);
   authorize(actor.role, 'mute-all');
-  const events: Outbound[] = [];
-  let next = state;
-  let muted = 0;
+  const res = result(state, 0);
   for (const p of state.participants) {
     if (p.role !== 'student') continue;
-    events.push(send({ socket: p.socketId }, 'force-mute', { by: actor.name }));
-    if (!p.isAudioOn) continue;
-    const m = { ...p, isAudioOn: false };
-    next = replace(next, m);
-    events.push(send({ class: state.sessionId }, 'participant-updated', m));
-    muted += 1;
+    if (p.isAudioOn) res.value += 1;
+    forceOff(res, p, 'audio', actor);
   }
-  const res = result(next, muted, events);
   res.notes.push(note(actor, `${actor.name} muted all students`));
+  return res;
+}
+
+function controlsChanged(res: CommandResult<unknown>, controls: ClassControls): void {
+  res.state = { ...res.state, controls };
+  res.events.push(send({ class: res.state.sessionId }, 'class-updated', controls));
+}
+
+/** Locking turns that media off for every student at once (but the floor holder's microphone). */
+export function lockMedia(state: ClassState, actorSocketId: string, kind: MediaKind, locked: boolean): CommandResult<ClassControls> {
+  const actor = member(state, actorSocketId);
+  authorize(actor.role, 'lock-media');
+  const res = result(state, state.controls);
+  controlsChanged(res, { ...state.controls, locks: { ...state.controls.locks, [kind]: locked } });
+  if (locked) {
+    for (const p of state.participants) if (isLockedFor(res.state, p, kind)) forceOff(res, p, kind, actor);
+  }
+  res.value = res.state.controls;
+  res.notes.push(note(actor, `${actor.name} ${locked ? 'locked' : 'unlocked'} ${mediaWord[kind]}`));
+  return res;
+}
+
+export function askUnmute(state: ClassState, actorSocketId: string, targetSocketId: string): CommandResult<object> {
+  const actor = member(state, actorSocketId);
+  const target = member(state, targetSocketId);
+  authorize(actor.role, 'ask-unmute', target.role);
+  const res = result(state, {}, [send({ socket: target.socketId }, 'unmute-requested', { by: actor.name })]);
+  res.notes.push(note(actor, `${actor.name} asked ${target.name} to unmute`));
+  return res;
+}
+
+/** The floor: one student may speak even while microphones are locked; their hand goes down. */
+export function giveFloor(state: ClassState, actorSocketId: string, targetSocketId: string): CommandResult<ClassControls> {
+  const actor = member(state, actorSocketId);
+  const target = member(state, targetSocketId);
+  authorize(actor.role, 'give-floor', target.role);
+  const res = result(state, state.controls);
+  const holder = state.participants.find((p) => p.userId === state.controls.floorUserId && p.userId !== target.userId);
+  controlsChanged(res, { ...state.controls, floorUserId: target.userId });
+  // Exactly one student has the floor: the previous holder goes back under the lock.
+  if (holder && isLockedFor(res.state, holder, 'audio')) forceOff(res, holder, 'audio', actor);
+  if (target.isHandRaised) {
+    const lowered = { ...member(res.state, target.socketId), isHandRaised: false, handRaisedAt: null };
+    res.state = replace(res.state, lowered);
+    res.events.push(send({ class: state.sessionId }, 'participant-updated', lowered));
+  }
+  res.events.push(send({ socket: target.socketId }, 'unmute-requested', { by: actor.name }));
+  res.value = res.state.controls;
+  res.notes.push(note(actor, `${actor.name} gave the floor to ${target.name}`));
+  return res;
+}
+
+export function takeFloorBack(state: ClassState, actorSocketId: string): CommandResult<ClassControls> {
+  const actor = member(state, actorSocketId);
+  authorize(actor.role, 'give-floor');
+  const holder = state.participants.find((p) => p.userId === state.controls.floorUserId);
+  const res = result(state, state.controls);
+  if (!state.controls.floorUserId) return res;
+  controlsChanged(res, { ...state.controls, floorUserId: null });
+  if (holder) forceOff(res, holder, 'audio', actor);
+  res.value = res.state.controls;
+  res.notes.push(note(actor, `${actor.name} took the floor back${holder ? ` from ${holder.name}` : ''}`));
+  return res;
+}
+
+export function removeParticipant(
+  state: ClassState,
+  actorSocketId: string,
+  targetSocketId: string,
+  reason: string | undefined,
+): CommandResult<Participant> {
+  const actor = member(state, actorSocketId);
+  const target = member(state, targetSocketId);
+  if (target.socketId === actor.socketId) throw forbidden('use leave to leave the class');
+  authorize(actor.role, 'remove-participant', target.role);
+  const controls =
+    state.controls.floorUserId === target.userId ? { ...state.controls, floorUserId: null } : state.controls;
+  const next: ClassState = {
+    ...state,
+    controls,
+    participants: state.participants.filter((p) => p.socketId !== target.socketId),
+    removed: [...state.removed, target.userId],
+  };
+  const res = result(next, target, [
+    send({ socket: target.socketId }, 'removed', { by: actor.name, reason: reason || null }),
+    send({ class: state.sessionId, except: target.socketId }, 'user-left', { socketId: target.socketId }),
+  ], [target.socketId]);
+  if (controls !== state.controls) res.events.push(send({ class: state.sessionId }, 'class-updated', controls));
+  res.notes.push(note(actor, `${actor.name} removed ${target.name} from the class`));
   return res;
 }
 

@@ -1,4 +1,4 @@
-import { type ClassState, type CommandResult, emptyClass } from './class-state';
+import { type ClassState, type CommandResult, emptyClass, isForgettable } from './class-state';
 
 /**
  * Where class state lives. A command is a pure function of the state; the store applies it
@@ -19,12 +19,12 @@ export function createMemoryClassStore(): ClassStore {
     },
     async apply(sessionId, command) {
       const res = command(classes.get(sessionId) ?? emptyClass(sessionId));
-      if (res.state.participants.length === 0) classes.delete(sessionId);
+      if (isForgettable(res.state)) classes.delete(sessionId);
       else classes.set(sessionId, res.state);
       return res;
     },
     async list() {
-      return [...classes.values()];
+      return [...classes.values()].filter((c) => c.participants.length > 0);
     },
   };
 }

@@ -2,7 +2,16 @@ import type { Role } from '../../protocol';
 import { forbidden } from './errors';
 
 /** Everything a participant may try that touches someone else, or the whole class. */
-export type ModerationAction = 'mute-participant' | 'mute-all' | 'lower-hand-of-other' | 'delete-chat-message-of-other';
+export type ModerationAction =
+  | 'mute-participant'
+  | 'mute-all'
+  | 'lower-hand-of-other'
+  | 'lower-all-hands'
+  | 'lock-media'
+  | 'ask-unmute'
+  | 'give-floor'
+  | 'remove-participant'
+  | 'delete-chat-message-of-other';
 
 const rank: Record<Role, number> = { student: 0, tutor: 1, admin: 2 };
 
@@ -11,6 +20,11 @@ export const permissionTable: Record<ModerationAction, readonly Role[]> = {
   'mute-participant': ['tutor', 'admin'],
   'mute-all': ['tutor', 'admin'],
   'lower-hand-of-other': ['tutor', 'admin'],
+  'lower-all-hands': ['tutor', 'admin'],
+  'lock-media': ['tutor', 'admin'],
+  'ask-unmute': ['tutor', 'admin'],
+  'give-floor': ['tutor', 'admin'],
+  'remove-participant': ['tutor', 'admin'],
   'delete-chat-message-of-other': ['tutor', 'admin'],
 };
 

@@ -38,6 +38,10 @@ const EnvSchema = z.object({
     .default('')
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
   DATA_DIR: z.string().default('./data'),
+  /** How long a participant whose network dropped keeps their slot (hand, mute, tile) before leaving. */
+  RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  /** How long a page that closed its connection (reload, closed tab) keeps its slot. */
+  RELOAD_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the built web app is served from. */
   WEB_DIST: z.string().default('./dist/web'),

@@ -34,12 +34,33 @@ export interface SocketClassroomDeps {
   log: Logger;
   now?: () => number;
   rates?: Record<RateKind, Bucket>;
+  grace?: ReconnectGrace;
 }
+
+/** How long a dropped participant keeps their slot before they count as gone. */
+export interface ReconnectGrace {
+  /** The network dropped (ping timeout, transport error): long enough for Wi-Fi to come back. */
+  networkMs: number;
+  /** The page closed its connection (tab closed, reload): long enough for a reload to come back. */
+  closeMs: number;
+}
+
+export const defaultGrace: ReconnectGrace = { networkMs: 30_000, closeMs: 3_000 };
 
 export const classRoom = (sessionId: string) => `class:${sessionId}`;
 
 /** Socket.IO edge of the classroom: verify, parse, call the rules, emit what they say. */
-export function attachSocketClassroom({ io, store, tokens, chat, log, now = Date.now, rates = defaultRates }: SocketClassroomDeps) {
+export function attachSocketClassroom({
+  io,
+  store,
+  tokens,
+  chat,
+  log,
+  now = Date.now,
+  rates = defaultRates,
+  grace = defaultGrace,
+}: SocketClassroomDeps) {
+  const graceTimers = new Set<ReturnType<typeof setTimeout>>();
   io.use(async (socket, next) => {
     try {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -63,6 +84,11 @@ export function attachSocketClassroom({ io, store, tokens, chat, log, now = Date
     if (res.notes.length) {
       chat.note(res.state.sessionId, res.notes).catch((err) => log.warn({ err, classId: res.state.sessionId }, 'a class note was not stored'));
     }
+  };
+
+  const closeTimers = () => {
+    for (const timer of graceTimers) clearTimeout(timer);
+    graceTimers.clear();
   };
 
   io.on('connection', (socket: ClassroomSocket) => {
@@ -123,7 +149,7 @@ export function attachSocketClassroom({ io, store, tokens, chat, log, now = Date
       // Gone while the join was being stored: leave now, or the class keeps a ghost.
       if (socket.disconnected) await leaveClass();
       slog.info({ classId: input.sessionId }, 'joined class');
-      return { self: res.value };
+      return { self: res.value, controls: res.state.controls };
     });
 
     on('get-session-users', async ({ sessionId }) => {
@@ -156,6 +182,17 @@ export function attachSocketClassroom({ io, store, tokens, chat, log, now = Date
       participant: await command((s) => rules.muteParticipant(s, socket.id, socketId)),
     }));
     on('mute-all', async () => ({ muted: await command((s) => rules.muteAll(s, socket.id)) }));
+    on('lower-all-hands', async () => ({ lowered: await command((s) => rules.lowerAllHands(s, socket.id)) }));
+    on('lock-media', async ({ kind, locked }) => ({
+      controls: await command((s) => rules.lockMedia(s, socket.id, kind, locked)),
+    }));
+    on('ask-unmute', async ({ socketId }) => command((s) => rules.askUnmute(s, socket.id, socketId)));
+    on('give-floor', async ({ socketId }) => ({ controls: await command((s) => rules.giveFloor(s, socket.id, socketId)) }));
+    on('take-floor-back', async () => ({ controls: await command((s) => rules.takeFloorBack(s, socket.id)) }));
+    on('remove-participant', async ({ socketId, reason }) => {
+      await command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
+      return {};
+    });
     on('leave-session', async () => {
       joined();
       await leaveClass();
@@ -171,7 +208,33 @@ export function attachSocketClassroom({ io, store, tokens, chat, log, now = Date
 
     socket.on('disconnect', (reason) => {
       slog.debug({ reason }, 'socket disconnected');
-      leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
+      const sessionId = socket.data.sessionId;
+      if (!sessionId) return;
+      // Replaced, removed, or the client said goodbye: nothing to hold.
+      if (reason === 'server namespace disconnect' || reason === 'client namespace disconnect') {
+        leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
+        return;
+      }
+      const wait = reason === 'transport close' ? grace.closeMs : grace.networkMs;
+      store
+        .apply(sessionId, (s) => rules.disconnect(s, socket.id))
+        .then((res) => {
+          deliver(res);
+          const timer = setTimeout(() => {
+            graceTimers.delete(timer);
+            store
+              .apply(sessionId, (s) => rules.expire(s, socket.id))
+              .then((expired) => {
+                deliver(expired);
+                if (expired.value) slog.info({ classId: sessionId }, 'left class (did not come back)');
+              })
+              .catch((err) => slog.error({ err }, 'expiring a dropped participant failed'));
+          }, wait);
+          graceTimers.add(timer);
+        })
+        .catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
     });
   });
+
+  return { close: closeTimers };
 }
