@@ -1,4 +1,5 @@
 import { expect, test } from './fixtures';
+import { e2eAdminToken } from './support/env';
 
 test('three students raise hands in order; the tutor sees that order with waiting times, and lowers them all', async ({ classroom }) => {
   const tutor = await classroom.join('tutor', 'Ada');
@@ -95,4 +96,38 @@ test('a removed student sees why and cannot come back with the same link', async
   await expect(ben.page.getByTestId('session-error')).toContainText('You were removed from this class');
   await expect(tutor.tiles()).toHaveCount(0);
   await expect(tutor.page.locator('[data-testid="chat-message"][data-type="system"]').filter({ hasText: 'Ada removed Ben from the class' })).toBeVisible();
+});
+
+test('the admin console lists live classes and mutes a student in a live class', async ({ classroom, page }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await amy.button('Raise hand').click();
+  await expect(tutor.tiles()).toHaveCount(1);
+
+  await page.goto('/admin');
+  await page.getByLabel('Admin token').fill(e2eAdminToken);
+  await page.getByRole('button', { name: 'Open console' }).click();
+  const row = page.locator(`[data-testid="live-class"][data-class-id="${classroom.sessionId}"]`);
+  await expect(row).toContainText('Ada');
+  await expect(row.locator('td').nth(2)).toHaveText('2');
+  await expect(row.locator('td').nth(3)).toHaveText('1');
+  await row.getByRole('link', { name: /^Open/ }).click();
+
+  const amyRow = page.locator(`[data-testid="console-participant"][data-user-id="${amy.userId}"]`);
+  await expect(amyRow).toContainText('raised (#1)');
+  await amyRow.getByRole('button', { name: 'Mute Amy' }).click();
+  await expect(amy.button('Unmute microphone')).toBeVisible();
+  await expect.poll(() => amy.localAudioEnabled()).toBe(false);
+  await expect(amyRow).toContainText('muted');
+  await amyRow.getByRole('button', { name: 'Lower hand of Amy' }).click();
+  await expect(amy.button('Raise hand')).toBeVisible();
+  // The console is not a tile for the tutor.
+  await expect(tutor.tiles()).toHaveCount(1);
+});
+
+test('the admin console refuses a wrong token', async ({ page }) => {
+  await page.goto('/admin');
+  await page.getByLabel('Admin token').fill('not-the-admin-token');
+  await page.getByRole('button', { name: 'Open console' }).click();
+  await expect(page.getByRole('alert')).toContainText('not right');
 });

@@ -26,6 +26,7 @@ async function main() {
     store: createMemoryClassStore(),
     classes: createSqlClassDirectory(database.db),
     chat: createSqlChatStore(database.db),
+    adminToken: config.ADMIN_TOKEN,
     iceServers: config.ICE_SERVERS,
     corsOrigins: config.CORS_ORIGINS,
     webDist: config.WEB_DIST,

@@ -1,3 +1,4 @@
+import { AdminPage } from './pages/AdminPage';
 import { ClassPage } from './pages/ClassPage';
 import { HomePage } from './pages/HomePage';
 import { JoinPage } from './pages/JoinPage';
@@ -11,5 +12,8 @@ export function App() {
   const join = /^\/join\/([^/]+)\/?$/.exec(pathname);
   if (join) return <JoinPage sessionId={decodeURIComponent(join[1])} search={search} />;
   if (pathname === '/' || pathname === '') return <HomePage />;
+  if (pathname === '/admin' || pathname === '/admin/') return <AdminPage />;
+  const admin = /^\/admin\/class\/([^/]+)\/?$/.exec(pathname);
+  if (admin) return <AdminPage classId={decodeURIComponent(admin[1])} />;
   return <MessagePage title="Page not found" message="There is nothing at this address." />;
 }

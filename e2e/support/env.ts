@@ -2,6 +2,9 @@
 export const e2ePort = Number(process.env.E2E_PORT ?? 3107);
 export const e2eSecret = process.env.E2E_JWT_SECRET ?? 'e2e-secret-for-browser-tests-only-0123456789';
 
+/** Opens the admin console of the test server. */
+export const e2eAdminToken = process.env.E2E_ADMIN_TOKEN ?? 'e2e-admin-console-secret';
+
 export const e2eEnv: Record<string, string> = {
   PORT: String(e2ePort),
   HOST: '127.0.0.1',
@@ -9,4 +12,5 @@ export const e2eEnv: Record<string, string> = {
   DATABASE_URL: 'sqlite:./data/e2e.db',
   LOG_LEVEL: 'warn',
   ICE_SERVERS: '[]',
+  ADMIN_TOKEN: e2eAdminToken,
 };

@@ -26,6 +26,9 @@ import {
 
 type ClassroomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** The topology of an observer: it sends and receives no media. */
+const noMedia: MediaTopology = { sync() {}, receive() {}, setLocalStream() {}, retry() {}, close() {} };
+
 /** The server's history page size: a full page means there may be more. */
 const historyPage = 100;
 let outgoingCounter = 0;
@@ -38,6 +41,8 @@ export interface SessionClientOptions {
   capture?: CaptureOptions;
   /** Where Socket.IO lives; the page's own origin by default. */
   url?: string;
+  /** Moderates without media (the admin console): no camera, no peer links. */
+  observer?: boolean;
 }
 
 /** A refused command, with the server's code. */
@@ -68,6 +73,7 @@ export class SessionClient {
   }
 
   private createTopology(): MediaTopology {
+    if (this.options.observer) return noMedia;
     return createPeerMesh({
       iceServers: this.options.iceServers,
       sendSignal: (to, data) => {
@@ -88,7 +94,7 @@ export class SessionClient {
 
   /** Opens the camera and microphone (not for an admin, who only watches), then joins. */
   async start(): Promise<void> {
-    if (this.options.role !== 'admin') await this.openMedia({ audio: true, video: true });
+    if (this.options.role !== 'admin' && !this.options.observer) await this.openMedia({ audio: true, video: true });
     if (this.stopped) return;
     this.connect();
   }

@@ -12,6 +12,7 @@ import { createChatService } from './chat/chat-service';
 import type { ChatStore } from './chat/chat-store';
 import type { ClassDirectory } from './classes/class-directory';
 import type { ClassStore } from './classroom/class-store';
+import { adminRoutes } from './http/admin-routes';
 import { chatRoutes } from './http/chat-routes';
 import { classRoutes } from './http/class-routes';
 import type { Bucket, RateKind } from './transport/rate-limiter';
@@ -23,6 +24,8 @@ export interface AppOptions {
   store: ClassStore;
   classes: ClassDirectory;
   chat: ChatStore;
+  /** Opens the admin console; unset, the console is off. */
+  adminToken?: string;
   iceServers: unknown[];
   corsOrigins?: string[];
   /** The built web app; not served when absent (tests of the API alone). */
@@ -45,9 +48,9 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     // Request lines would carry ?token= from class links; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 256 * 1024,
-    // A class id may be 128 characters (Fastify's default cap on a path parameter is 100, which
-    // answered 414 for valid ids); room for a fully percent-encoded one, so the zod schemas decide.
-    routerOptions: { maxParamLength: limits.idLength * 3 },
+    // A class id may be 128 characters; Fastify's default cap on a path parameter (100) answered
+    // 414 for valid ids. Longer ones are still refused by the router (414).
+    routerOptions: { maxParamLength: limits.idLength },
   });
 
   await app.register(cors, { origin: options.corsOrigins?.length ? options.corsOrigins : false });
@@ -78,6 +81,12 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
 
   await app.register(classRoutes, { classes: options.classes, tokens: options.tokens });
   await app.register(chatRoutes, { chat, tokens: options.tokens });
+  await app.register(adminRoutes, {
+    adminToken: options.adminToken,
+    store: options.store,
+    classes: options.classes,
+    tokens: options.tokens,
+  });
 
   const dist = options.webDist ? resolve(options.webDist) : undefined;
   if (dist && existsSync(resolve(dist, 'index.html'))) {

@@ -53,6 +53,7 @@ export interface TestServerOptions {
   classes?: ClassDirectory;
   rates?: AppOptions['rates'];
   grace?: AppOptions['grace'];
+  adminToken?: string;
 }
 
 let userCounter = 0;
@@ -78,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     now: options.now,
     rates: options.rates,
     grace: options.grace,
+    adminToken: options.adminToken,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
