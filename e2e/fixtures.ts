@@ -1,8 +1,8 @@
-import { test as base } from '@playwright/test';
+import { expect, test as base } from '@playwright/test';
 import type { BrowserName } from './support/browsers';
 import { Classroom } from './support/classroom';
 
-export { expect } from '@playwright/test';
+export { expect };
 export { expectVideoPlaying, Member, mintToken } from './support/classroom';
 
 /** `classroom`: a fresh class per test, with people joining in Chromium or Firefox. */
@@ -10,6 +10,8 @@ export const test = base.extend<{ classroom: Classroom }>({
   classroom: async ({ browser, browserName }, use) => {
     const classroom = new Classroom(browser, browserName as BrowserName);
     await use(classroom);
+    const violations = await classroom.cspViolations();
     await classroom.close();
+    expect(violations, 'content security policy violations').toEqual([]);
   },
 });

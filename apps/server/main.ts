@@ -20,7 +20,7 @@ async function main() {
     logger.warn(`JWT_SECRET is not set: using a generated secret kept in ${config.DATA_DIR}/jwt-secret`);
   }
   const database = await openDatabase(config.DATABASE_URL, { log: logger });
-  const { app } = await buildApp({
+  const { app, shutdown } = await buildApp({
     logger,
     tokens: createTokenService(config.JWT_SECRET),
     store: createMemoryClassStore(),
@@ -38,10 +38,16 @@ async function main() {
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, 'shutting down');
-    await app.close();
-    await database.close();
-    process.exit(0);
+    logger.info({ signal }, 'shutting down: finishing what is in flight');
+    try {
+      await shutdown();
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

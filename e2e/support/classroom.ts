@@ -108,6 +108,7 @@ export class Classroom {
     const browser = await this.browserFor(options.browser);
     const context = await browser.newContext({ baseURL: process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.E2E_PORT ?? 3107}` });
     this.contexts.push(context);
+    await context.addInitScript(recordCspViolations);
     const page = await context.newPage();
     const url = `/session/${this.sessionId}?token=${encodeURIComponent(token)}&video=${options.video ?? '320x240@10'}`;
     await page.goto(url);
@@ -121,10 +122,24 @@ export class Classroom {
     return member;
   }
 
+  /** Content-security-policy violations seen on every page this class opened. */
+  async cspViolations(): Promise<string[]> {
+    const pages = this.contexts.flatMap((c) => c.pages()).filter((p) => !p.isClosed());
+    const found = await Promise.all(pages.map((p) => p.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? []).catch(() => [])));
+    return found.flat();
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.contexts.map((c) => c.close().catch(() => undefined)));
     for (const b of this.extraBrowsers.values()) await (await b).close().catch(() => undefined);
   }
+}
+
+/** Runs in every page: the app must pass its own content security policy. */
+function recordCspViolations() {
+  const w = window as unknown as { __csp?: string[] };
+  w.__csp = [];
+  document.addEventListener('securitypolicyviolation', (e) => w.__csp?.push(`${e.violatedDirective} ${e.blockedURI}`));
 }
 
 /** A <video> really plays: it has frames, and its clock moves. */

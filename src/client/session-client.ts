@@ -130,6 +130,8 @@ export class SessionClient {
       // Links to socket ids of the old connection are stale; a rejoin rebuilds them.
       this.resetClass();
       if (reason === 'io client disconnect') return;
+      // The server closed this socket on purpose (a restart): socket.io leaves reconnecting to us.
+      if (reason === 'io server disconnect' && !this.stopped) setTimeout(() => this.socket?.connect(), 1000);
       patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
     });
     socket.on('connect_error', (err) => {
@@ -157,6 +159,7 @@ export class SessionClient {
       patchUi(this.store, { notice: `${by} muted your microphone.` });
     });
     socket.on('session-replaced', ({ reason }) => this.end({ kind: 'replaced', message: reason }));
+    socket.on('server-restarting', () => patchUi(this.store, { status: 'reconnecting' }));
     socket.on('force-video-off', ({ by }) => {
       this.setTrack('video', false);
       patchUi(this.store, { notice: `${by} turned your camera off.` });

@@ -60,6 +60,8 @@ export interface ServerToClientEvents {
   'unmute-requested': (event: z.infer<typeof UnmuteRequestedEvent>) => void;
   /** This participant was removed from the class and may not come back. */
   removed: (event: z.infer<typeof RemovedEvent>) => void;
+  /** The server is going down (a restart or redeploy): reconnect when it is back. */
+  'server-restarting': (event: z.infer<typeof SessionEndedEvent>) => void;
   /** Locks or the floor changed. */
   'class-updated': (controls: ClassControls) => void;
   /** A stored message (the server's id and time). */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -39,6 +40,8 @@ export interface AppOptions {
 export interface ClassroomApp {
   app: FastifyInstance;
   io: ClassroomServer;
+  /** A graceful stop: refuse new work, tell clients, finish what is in flight, close. */
+  shutdown(): Promise<void>;
 }
 
 /** Builds the whole server from its parts; the composition root and the tests both call this. */
@@ -53,6 +56,27 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     routerOptions: { maxParamLength: limits.idLength },
   });
 
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:', 'mediastream:'],
+        // Socket.IO's websocket is same-origin; 'self' covers ws(s) to this host.
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // Cameras and microphones are this page's own business.
+    crossOriginEmbedderPolicy: false,
+  });
   await app.register(cors, { origin: options.corsOrigins?.length ? options.corsOrigins : false });
 
   app.setErrorHandler((err, request, reply) => {
@@ -68,7 +92,10 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     return reply.code(500).send({ error: { code: 'internal', message: 'something went wrong on the server' } });
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  let draining = false;
+  app.get('/health', async (_request, reply) =>
+    draining ? reply.code(503).send({ status: 'draining' }) : { status: 'ok' },
+  );
   app.get('/api/config', async () => ({ iceServers: options.iceServers }));
   const io: ClassroomServer = new Server(app.server, {
     maxHttpBufferSize: limits.socketBufferBytes,
@@ -80,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
   });
 
   await app.register(classRoutes, { classes: options.classes, tokens: options.tokens });
-  await app.register(chatRoutes, { chat, tokens: options.tokens });
+  await app.register(chatRoutes, { chat, tokens: options.tokens, rates: options.rates });
   await app.register(adminRoutes, {
     adminToken: options.adminToken,
     store: options.store,
@@ -110,9 +137,15 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     rates: options.rates,
     grace: options.grace,
   });
-  app.addHook('onClose', async () => {
+  // Socket.IO closes before the HTTP server waits for its connections (its websockets would hold it open).
+  app.addHook('preClose', async () => {
     classroom.close();
     await io.close();
   });
-  return { app, io };
+  const shutdown = async () => {
+    draining = true;
+    await classroom.drain();
+    await app.close();
+  };
+  return { app, io, shutdown };
 }

@@ -42,6 +42,8 @@ export interface TestServer {
   /** The connect_error of a handshake that must be refused (fails the test if it connects). */
   connectError(auth: Record<string, unknown> | undefined): Promise<Error & { data?: { code: string; message: string } }>;
   close(): Promise<void>;
+  /** The graceful stop the composition root runs on SIGTERM (clients stay connected until it closes them). */
+  shutdown(): Promise<void>;
 }
 
 export interface TestServerOptions {
@@ -69,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const tokens = createTokenService(TEST_JWT_SECRET);
   const store = createMemoryClassStore();
   const classes = options.classes ?? createMemoryClassDirectory();
-  const { app, io } = await buildApp({
+  const { app, io, shutdown } = await buildApp({
     logger,
     tokens,
     store,
@@ -138,7 +140,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   } catch {
     // Not inside a test (e.g. beforeAll): the caller closes it.
   }
-  return { url, app, io, tokens, store, classes, mint, connect, connectError, close };
+  return { url, app, io, tokens, store, classes, mint, connect, connectError, close, shutdown };
 }
 
 /** A token signed by hand: another secret (forged), a past expiry, or claims of our choosing. */

@@ -8,7 +8,7 @@ import type {
 } from '../../protocol';
 import { forbidden, notInSession } from './errors';
 import { admits, type Identity } from './identity';
-import { authorize } from './permissions';
+import { authorize, can } from './permissions';
 
 /** One class's live state: plain data, so it can live in memory or in Redis. */
 export interface ClassState {
@@ -210,6 +210,8 @@ export function lowerAllHands(state: ClassState, actorSocketId: string): Command
   const res = result(state, 0);
   for (const p of state.participants) {
     if (!p.isHandRaised) continue;
+    // Nobody moderates someone above them: a tutor lowering all hands leaves an admin's hand up.
+    if (p.socketId !== actor.socketId && !can(actor.role, 'lower-hand-of-other', p.role)) continue;
     const lowered = { ...p, isHandRaised: false, handRaisedAt: null };
     res.state = replace(res.state, lowered);
     res.events.push(send({ class: state.sessionId }, 'participant-updated', lowered));
@@ -310,6 +312,8 @@ export function takeFloorBack(state: ClassState, actorSocketId: string): Command
   const actor = member(state, actorSocketId);
   authorize(actor.role, 'give-floor');
   const holder = state.participants.find((p) => p.userId === state.controls.floorUserId);
+  // Taking the floor back mutes the holder: not someone who outranks the actor.
+  if (holder) authorize(actor.role, 'give-floor', holder.role);
   const res = result(state, state.controls);
   if (!state.controls.floorUserId) return res;
   controlsChanged(res, { ...state.controls, floorUserId: null });

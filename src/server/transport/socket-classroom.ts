@@ -61,6 +61,10 @@ export function attachSocketClassroom({
   grace = defaultGrace,
 }: SocketClassroomDeps) {
   const graceTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** Handlers still running: a shutdown waits for them, so every acknowledged write is stored. */
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  let draining = false;
   io.use(async (socket, next) => {
     try {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -86,7 +90,9 @@ export function attachSocketClassroom({
     }
   };
 
+  let closed = false;
   const closeTimers = () => {
+    closed = true;
     for (const timer of graceTimers) clearTimeout(timer);
     graceTimers.clear();
   };
@@ -111,7 +117,9 @@ export function attachSocketClassroom({
         const ack = (typeof args[args.length - 1] === 'function' ? args.pop() : undefined) as
           | AckCallback<ClientAcks[E]>
           | undefined;
+        inFlight += 1;
         try {
+          if (draining) throw new ClassroomError('internal', 'The server is restarting; you will be reconnected in a moment.');
           if (!limiter.take(rateKindOf[event])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
           const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
           const value = await handler(payload as never);
@@ -120,6 +128,9 @@ export function attachSocketClassroom({
           const fail = toAckFail(err, slog);
           slog.debug({ event, code: fail.error.code }, 'event refused');
           ack?.(fail);
+        } finally {
+          inFlight -= 1;
+          if (inFlight === 0) drained?.();
         }
       }) as never);
     }
@@ -209,7 +220,8 @@ export function attachSocketClassroom({
     socket.on('disconnect', (reason) => {
       slog.debug({ reason }, 'socket disconnected');
       const sessionId = socket.data.sessionId;
-      if (!sessionId) return;
+      // Shutting down: the class is held for the clients to come back to another node or this one restarted.
+      if (!sessionId || closed) return;
       // Replaced, removed, or the client said goodbye: nothing to hold.
       if (reason === 'server namespace disconnect' || reason === 'client namespace disconnect') {
         leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
@@ -236,5 +248,19 @@ export function attachSocketClassroom({
     });
   });
 
-  return { close: closeTimers };
+  /** Stops taking events, tells every client, and resolves once the handlers in flight are done. */
+  const drain = async (timeoutMs = 10_000) => {
+    draining = true;
+    io.emit('server-restarting', { reason: 'The server is restarting.' });
+    if (inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  };
+
+  return { close: closeTimers, drain, isDraining: () => draining };
 }
