@@ -2,6 +2,7 @@ import pino from 'pino';
 import { createTokenService } from '../../src/server/auth/tokens';
 import { buildApp } from '../../src/server/app';
 import { createMemoryClassStore } from '../../src/server/classroom/class-store';
+import { openRedisCluster } from '../../src/server/cluster/redis-cluster';
 import { ConfigError, loadConfig, loadDotEnv } from '../../src/server/config/config';
 import { openDatabase } from '../../src/server/storage/database';
 import { createSqlChatStore } from '../../src/server/storage/sql-chat-store';
@@ -20,10 +21,15 @@ async function main() {
     logger.warn(`JWT_SECRET is not set: using a generated secret kept in ${config.DATA_DIR}/jwt-secret`);
   }
   const database = await openDatabase(config.DATABASE_URL, { log: logger });
-  const { app, shutdown } = await buildApp({
+  // REDIS_URL: this node shares its classes (state, broadcasts, relay) with every node on that Redis.
+  const cluster = config.REDIS_URL
+    ? await openRedisCluster({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX, log: logger })
+    : undefined;
+  const { app, io, shutdown, deliver } = await buildApp({
     logger,
     tokens: createTokenService(config.JWT_SECRET),
-    store: createMemoryClassStore(),
+    store: cluster?.store ?? createMemoryClassStore(),
+    configureIo: cluster?.configureIo,
     classes: createSqlClassDirectory(database.db),
     chat: createSqlChatStore(database.db),
     adminToken: config.ADMIN_TOKEN,
@@ -32,6 +38,8 @@ async function main() {
     webDist: config.WEB_DIST,
     grace: { networkMs: config.RECONNECT_GRACE_MS, closeMs: config.RELOAD_GRACE_MS },
   });
+  // The heartbeat is written before the first join, so no other node takes this one for dead.
+  await cluster?.start({ io, deliver });
   await app.listen({ port: config.PORT, host: config.HOST });
 
   let closing = false;
@@ -40,7 +48,9 @@ async function main() {
     closing = true;
     logger.info({ signal }, 'shutting down: finishing what is in flight');
     try {
+      await cluster?.stop();
       await shutdown();
+      await cluster?.close();
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium, expect, firefox, type Locator, type Page } from '@playwright/test';
 import { SignJWT } from 'jose';
 import { type BrowserName, launchOptions } from './browsers';
-import { e2eSecret } from './env';
+import { e2ePort, e2eSecret } from './env';
 
 export type Role = 'tutor' | 'student' | 'admin';
 
@@ -24,6 +24,10 @@ export interface JoinOptions {
   video?: string;
   /** A ready-made token (forged, expired, for another class). */
   token?: string;
+  /** The browser refuses camera and microphone, as when a person clicks "Block". */
+  denyMedia?: boolean;
+  /** Another server to join through (a second node, a restarted server); the test server by default. */
+  baseURL?: string;
 }
 
 /** Mints a join token the way an integrator would: HS256 with JWT_SECRET. */
@@ -106,9 +110,11 @@ export class Classroom {
     const userId = options.userId ?? `${role}-${name.toLowerCase().replace(/\W+/g, '-')}-${randomBytes(3).toString('hex')}`;
     const token = options.token ?? (await this.token({ role, name, userId }));
     const browser = await this.browserFor(options.browser);
-    const context = await browser.newContext({ baseURL: process.env.E2E_BASE_URL ?? `http://127.0.0.1:${process.env.E2E_PORT ?? 3107}` });
+    const context = await browser.newContext({ baseURL: options.baseURL ?? `http://127.0.0.1:${e2ePort}` });
     this.contexts.push(context);
     await context.addInitScript(recordCspViolations);
+    await context.addInitScript(keepPeerConnections);
+    if (options.denyMedia) await context.addInitScript(denyMedia);
     const page = await context.newPage();
     const url = `/session/${this.sessionId}?token=${encodeURIComponent(token)}&video=${options.video ?? '320x240@10'}`;
     await page.goto(url);
@@ -140,6 +146,24 @@ function recordCspViolations() {
   const w = window as unknown as { __csp?: string[] };
   w.__csp = [];
   document.addEventListener('securitypolicyviolation', (e) => w.__csp?.push(`${e.violatedDirective} ${e.blockedURI}`));
+}
+
+/** Keeps every RTCPeerConnection the page makes in `window.__peerConnections`, so a test can break one. */
+function keepPeerConnections() {
+  const Native = window.RTCPeerConnection;
+  if (!Native) return;
+  const kept: RTCPeerConnection[] = [];
+  (window as unknown as { __peerConnections: RTCPeerConnection[] }).__peerConnections = kept;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      super(...args);
+      kept.push(this);
+    }
+  } as typeof RTCPeerConnection;
+}
+
+function denyMedia() {
+  navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
 }
 
 /** A <video> really plays: it has frames, and its clock moves. */

@@ -175,6 +175,12 @@ export class SessionClient {
       patchChat(this.store, (c) => ({ messages: c.messages.filter((m) => m.id !== id) })),
     );
 
+    // A reload comes back in a moment, a closed tab never: either way the server should not wait long.
+    const unloading = () => {
+      if (socket.connected) socket.emit('page-closing', {}, () => undefined);
+    };
+    window.addEventListener('pagehide', unloading);
+    this.disposers.push(() => window.removeEventListener('pagehide', unloading));
     const online = () => patchUi(this.store, { status: socket.connected ? 'connected' : 'reconnecting' });
     const offline = () => patchUi(this.store, { status: 'offline' });
     window.addEventListener('online', online);

@@ -30,6 +30,8 @@ export interface ClientAcks {
   'mute-participant': { participant: Participant };
   'mute-all': { muted: number };
   'leave-session': object;
+  /** The page is unloading (a reload or a closed tab): if it does not come back soon, it is gone. */
+  'page-closing': object;
   'lower-all-hands': { lowered: number };
   'lock-media': { controls: ClassControls };
   'ask-unmute': object;

@@ -122,6 +122,7 @@ export const clientEventSchemas = {
   'mute-participant': MuteParticipantPayload,
   'mute-all': EmptyPayload,
   'leave-session': EmptyPayload,
+  'page-closing': EmptyPayload,
   'lower-all-hands': EmptyPayload,
   'lock-media': LockMediaPayload,
   'ask-unmute': TargetPayload,

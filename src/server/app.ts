@@ -12,6 +12,7 @@ import type { TokenService } from './auth/tokens';
 import { createChatService } from './chat/chat-service';
 import type { ChatStore } from './chat/chat-store';
 import type { ClassDirectory } from './classes/class-directory';
+import type { CommandResult } from './classroom/class-state';
 import type { ClassStore } from './classroom/class-store';
 import { adminRoutes } from './http/admin-routes';
 import { chatRoutes } from './http/chat-routes';
@@ -35,6 +36,8 @@ export interface AppOptions {
   /** Per-socket rate limits by event kind (the defaults suit people, not load tests). */
   rates?: Record<RateKind, Bucket>;
   grace?: ReconnectGrace;
+  /** Adjusts Socket.IO before anything is attached (a cluster installs its Redis adapter here). */
+  configureIo?: (io: ClassroomServer) => void;
 }
 
 export interface ClassroomApp {
@@ -42,6 +45,8 @@ export interface ClassroomApp {
   io: ClassroomServer;
   /** A graceful stop: refuse new work, tell clients, finish what is in flight, close. */
   shutdown(): Promise<void>;
+  /** Emits a command result's events and evictions, as the socket handlers do (a cluster's reaper uses it). */
+  deliver(res: CommandResult<unknown>): void;
 }
 
 /** Builds the whole server from its parts; the composition root and the tests both call this. */
@@ -101,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     maxHttpBufferSize: limits.socketBufferBytes,
     cors: { origin: options.corsOrigins?.length ? options.corsOrigins : false },
   });
+  options.configureIo?.(io);
   const chat = createChatService({
     store: options.chat,
     publish: (sessionId, event, payload) => (io.to(classRoom(sessionId)).emit as (e: string, p: unknown) => boolean)(event, payload),
@@ -147,5 +153,5 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     await classroom.drain();
     await app.close();
   };
-  return { app, io, shutdown };
+  return { app, io, shutdown, deliver: classroom.deliver };
 }

@@ -499,16 +499,27 @@ describe('a dropped connection and the reconnection grace', () => {
     }
   });
 
+  it('a connection that drops without the page saying it is closing gets the longer network grace', async () => {
+    const { tutor, alice } = await start({ grace: { networkMs: 1500, closeMs: 100 } });
+    const left = nextEvent(tutor.socket, 'user-left', { timeout: 4000 });
+    const droppedAt = Date.now();
+    alice.socket.io.engine.close();
+    expect(await left).toEqual({ socketId: alice.self.socketId });
+    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(1400);
+  });
+
   it('past the grace the participant leaves: user-left for the others, and coming back later is a fresh start', async () => {
     const { server, tutor, alice, bob } = await start({ grace: { networkMs: 5000, closeMs: 300 } });
     expectOk(await emitAck(alice.socket, 'raise-hand', {}));
     const away = nextEvent(tutor.socket, 'participant-updated', { where: (p) => p.presence === 'reconnecting' });
     const left = [tutor, bob].map((m) => nextEvent(m.socket, 'user-left', { timeout: 3000 }));
+    // The page says it is unloading (as a closed tab does), then its connection goes.
+    expectOk(await emitAck(alice.socket, 'page-closing', {}));
     const droppedAt = Date.now();
     alice.socket.io.engine.close();
     expect(await away).toMatchObject({ userId: 'alice' });
     for (const l of await Promise.all(left)) expect(l).toEqual({ socketId: alice.self.socketId });
-    // The closeMs grace applied (a transport close), not the longer network one.
+    // The closeMs grace applied (the page said it was closing), not the longer network one.
     const waited = Date.now() - droppedAt;
     expect(waited).toBeGreaterThanOrEqual(250);
     expect(waited).toBeLessThan(3000);

@@ -19,6 +19,8 @@ const EnvSchema = z.object({
     .regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'DATABASE_URL is sqlite:<path> or postgres://…')
     .default('sqlite:./data/classroom.db'),
   REDIS_URL: z.string().url().optional(),
+  /** Put before every Redis key and pub/sub channel, so several deployments can share one Redis. */
+  REDIS_PREFIX: z.string().min(1).default('classroom:'),
   ICE_SERVERS: z
     .string()
     .default('[]')

@@ -7,6 +7,7 @@ export const rateKindOf: Record<ClientEventName, RateKind> = {
   'join-session': 'session',
   'get-session-users': 'session',
   'leave-session': 'session',
+  'page-closing': 'session',
   signal: 'signal',
   'toggle-audio': 'media',
   'toggle-video': 'media',

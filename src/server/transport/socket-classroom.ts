@@ -21,6 +21,8 @@ export interface SocketData {
   identity: Identity;
   /** The class this socket has joined, once it has. */
   sessionId?: string;
+  /** The page said it is unloading: a drop is a reload or a closed tab, not the network. */
+  pageClosing?: boolean;
 }
 
 export type ClassroomServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -41,7 +43,7 @@ export interface SocketClassroomDeps {
 export interface ReconnectGrace {
   /** The network dropped (ping timeout, transport error): long enough for Wi-Fi to come back. */
   networkMs: number;
-  /** The page closed its connection (tab closed, reload): long enough for a reload to come back. */
+  /** The page said it was unloading (tab closed, reload): long enough for a reload to come back. */
   closeMs: number;
 }
 
@@ -204,6 +206,10 @@ export function attachSocketClassroom({
       await command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
       return {};
     });
+    on('page-closing', async () => {
+      socket.data.pageClosing = true;
+      return {};
+    });
     on('leave-session', async () => {
       joined();
       await leaveClass();
@@ -227,7 +233,7 @@ export function attachSocketClassroom({
         leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
         return;
       }
-      const wait = reason === 'transport close' ? grace.closeMs : grace.networkMs;
+      const wait = socket.data.pageClosing ? grace.closeMs : grace.networkMs;
       store
         .apply(sessionId, (s) => rules.disconnect(s, socket.id))
         .then((res) => {
@@ -262,5 +268,6 @@ export function attachSocketClassroom({
     });
   };
 
-  return { close: closeTimers, drain, isDraining: () => draining };
+  /** `deliver` also serves what happens outside a socket's handlers (a cluster node reaping a dead node's participants). */
+  return { close: closeTimers, drain, isDraining: () => draining, deliver };
 }
