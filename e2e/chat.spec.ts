@@ -1,4 +1,7 @@
+import { createSqlChatStore } from '../src/server/storage/sql-chat-store';
+import { openDatabase } from '../src/server/storage/database';
 import { expect, test, type Member } from './fixtures';
+import { e2eEnv } from './support/env';
 
 const messages = (m: Member) => m.page.getByTestId('chat-message').and(m.page.locator('[data-type="text"]'));
 
@@ -87,4 +90,51 @@ test('a hidden chat counts unread messages', async ({ classroom }) => {
   await amy.page.getByRole('button', { name: /^Show chat/ }).click();
   await expect(amy.page.getByTestId('chat-unread')).toHaveCount(0);
   await expect(messages(amy)).toHaveText([/one/, /two/]);
+});
+
+test('a message that cannot be stored stays marked failed with a retry that works', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await amy.context.setOffline(true);
+  await expect(amy.page.getByTestId('connection-status')).toHaveAttribute('data-status', /offline|reconnecting/);
+  await say(amy, 'are you there?');
+  const failed = amy.page.locator('[data-testid="chat-message"][data-status="failed"]');
+  await expect(failed).toContainText('are you there?');
+  await expect(failed).toContainText('Not sent');
+  await amy.context.setOffline(false);
+  await expect(amy.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected', { timeout: 20_000 });
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await expect(messages(tutor).filter({ hasText: 'are you there?' })).toHaveCount(1);
+  await expect(failed).toHaveCount(0);
+  await expect(messages(amy).filter({ hasText: 'are you there?' })).toHaveAttribute('data-own', 'true');
+});
+
+test('history pages back when scrolling to the top, and new messages wait below a reader who scrolled up', async ({ classroom }) => {
+  // 130 messages straight into the test server's database (WAL lets two processes write).
+  const database = await openDatabase(e2eEnv.DATABASE_URL);
+  const store = createSqlChatStore(database.db);
+  for (let i = 1; i <= 130; i++) {
+    await store.append({ sessionId: classroom.sessionId, userId: 'tutor-seed', userName: 'Ada', role: 'tutor', text: `note ${i}`, type: 'text' });
+  }
+  await database.close();
+
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  // The latest 100 of the class's messages: 98 notes and the two "joined" lines after them.
+  const all = amy.page.getByTestId('chat-message');
+  await expect(all).toHaveCount(100);
+  await expect(messages(amy).last()).toContainText('note 130');
+  await expect(messages(amy).first()).toContainText('note 33');
+
+  const list = amy.page.getByRole('region', { name: 'Chat' }).getByRole('list').first();
+  await list.evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(messages(amy)).toHaveCount(130);
+  await expect(all).toHaveCount(132);
+  await expect(messages(amy).first()).toContainText('note 1');
+
+  // Reading old messages: a new one does not yank the view down; a button offers it.
+  await say(tutor, 'fresh news');
+  await expect(amy.page.getByRole('button', { name: 'New messages' })).toBeVisible();
+  await amy.page.getByRole('button', { name: 'New messages' }).click();
+  await expect(messages(amy).filter({ hasText: 'fresh news' })).toBeInViewport();
 });

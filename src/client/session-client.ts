@@ -67,6 +67,7 @@ export class SessionClient {
   private localStream: MediaStream | null = null;
   private disposers: Array<() => void> = [];
   private stopped = false;
+  private historyLoaded = false;
 
   constructor(private readonly options: SessionClientOptions) {
     this.topology = this.createTopology();
@@ -234,9 +235,12 @@ export class SessionClient {
   private async loadHistory() {
     const messages = await this.fetchHistory();
     if (!messages || this.stopped) return;
+    // Only the first load says whether older pages exist; a rejoin's load only fills the gap.
+    const first = !this.historyLoaded;
+    this.historyLoaded = true;
     patchChat(this.store, (c) => ({
       messages: mergeMessages(c.messages, messages),
-      hasOlder: c.messages.length === 0 ? messages.length >= historyPage : c.hasOlder,
+      hasOlder: first ? messages.length >= historyPage : c.hasOlder,
     }));
   }
 

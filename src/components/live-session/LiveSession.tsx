@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { isLocked, selectOthers } from '../../client/selectors';
 import { useClassroom, useSession } from '../../client/react/session-context';
 import type { ConnectionStatus } from '../../client/store';
@@ -27,6 +28,12 @@ export function LiveSession({ title }: { title: string }) {
   // Receivers enforce the microphone lock: a locked student's sound is not played even if it arrives.
   const audible = useClassroom((s) => selectOthers(s).map((p) => `${isLocked(s, p, 'audio') ? '-' : '+'}${p.socketId}`));
   const announcement = useClassroom((s) => s.ui.announcement);
+  // A notice is a toast: it goes by itself.
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(session.dismissNotice, 6000);
+    return () => clearTimeout(timer);
+  }, [notice, session]);
 
   return (
     <div className="flex h-dvh flex-col">

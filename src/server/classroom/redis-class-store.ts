@@ -15,6 +15,8 @@ export interface RedisClassStore extends ClassStore {
   readonly nodeId: string;
   /** Every participant's socket with its node, across the classes in the store. */
   owners(): Promise<SocketOwner[]>;
+  /** Resolves once no command of this node is under way (before its connection closes). */
+  idle(): Promise<void>;
 }
 
 export interface RedisClassStoreOptions {
@@ -123,6 +125,14 @@ export function createRedisClassStore({
     return mine;
   }
 
+  const pending = new Set<Promise<unknown>>();
+  function track<T>(promise: Promise<T>): Promise<T> {
+    pending.add(promise);
+    const done = () => pending.delete(promise);
+    promise.then(done, done);
+    return promise;
+  }
+
   async function attempt<T>(
     sessionId: string,
     command: (state: ClassState) => CommandResult<T>,
@@ -166,14 +176,18 @@ export function createRedisClassStore({
     },
 
     apply(sessionId, command) {
-      return serially(sessionId, async () => {
+      return track(serially(sessionId, async () => {
         for (let tries = 1; tries <= maxAttempts; tries += 1) {
           const res = await attempt(sessionId, command);
           if (res) return res;
           await sleep(Math.random() * Math.min(20, 2 ** tries));
         }
         throw new StoreContentionError(sessionId, maxAttempts);
-      });
+      }));
+    },
+
+    async idle() {
+      while (pending.size) await Promise.allSettled([...pending]);
     },
 
     async list() {

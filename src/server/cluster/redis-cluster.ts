@@ -84,7 +84,13 @@ export async function openRedisCluster({ url, prefix, log, nodeId = newNodeId(),
     async stop() {
       await liveness?.stop();
     },
-    close: closeClients,
+    async close() {
+      // Commands still under way (a leave from a socket that dropped just before the stop) finish,
+      // and what they deliver is published, before the connections go.
+      await store.idle();
+      await new Promise((resolve) => setImmediate(resolve));
+      await closeClients();
+    },
   };
 }
 
