@@ -301,7 +301,7 @@ export class SessionClient {
     }
     const before = Object.values(others).find((o) => o.userId === p.userId);
     if (p.isHandRaised && !before?.isHandRaised && (self?.role === 'tutor' || self?.role === 'admin')) {
-      patchUi(this.store, { announcement: `${p.name} raised a hand`, notice: `✋ ${p.name} raised a hand` });
+      patchUi(this.store, { announcement: `${p.name} raised a hand`, notice: `${p.name} raised a hand` });
     }
     patchParticipants(this.store, (s) => ({ others: { ...s.others, [p.socketId]: p } }));
     this.syncTopology();

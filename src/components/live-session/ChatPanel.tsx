@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useLayoutEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useClassroom, useSession } from '../../client/react/session-context';
 import { selectIsModerator } from '../../client/selectors';
 import type { ChatMessage } from '../../protocol';
@@ -65,7 +65,13 @@ export function ChatPanel() {
           </li>
         ) : null}
         {messages.map((m) => (
-          <MessageItem key={m.id} message={m} own={m.userId === selfId && m.type === 'text'} canDelete={m.userId === selfId || moderator} />
+          <MessageItem
+            key={m.id}
+            message={m}
+            own={m.userId === selfId && m.type === 'text'}
+            // System lines are the class's record: only moderators remove them.
+            canDelete={moderator || (m.type === 'text' && m.userId === selfId)}
+          />
         ))}
         {outgoing.map((o) => (
           <li key={o.clientId} data-testid="chat-message" data-status={o.status} className="ml-8 self-end rounded-lg bg-sky-900/60 px-3 py-2">
@@ -215,6 +221,10 @@ function Composer() {
 export function ChatDock() {
   const session = useSession();
   const { open, unread } = useClassroom((s) => ({ open: s.chat.open, unread: s.chat.unread }));
+  // On a phone the video comes first: the chat starts folded away.
+  useEffect(() => {
+    if (window.matchMedia?.('(max-width: 767px)').matches) session.setChatOpen(false);
+  }, [session]);
   return (
     <aside className={`flex min-h-0 flex-col border-slate-800 ${open ? 'h-72 border-t lg:h-auto lg:w-80 lg:border-l lg:border-t-0' : ''}`}>
       <button

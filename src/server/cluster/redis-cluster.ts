@@ -50,7 +50,22 @@ export async function openRedisCluster({ url, prefix, log, nodeId = newNodeId(),
   const pub = open('publish');
   const sub = open('subscribe');
   const clients = [redis, pub, sub];
+  let closing = false;
+  // The adapter publishes without waiting for the reply. A publish that fails (Redis away for long,
+  // or a chat note stored just as the node stops) must not become an unhandled rejection that
+  // takes the whole node down: it is logged, and that broadcast is lost.
+  const publish = pub.publish.bind(pub) as (...args: unknown[]) => Promise<number>;
+  let lastWarned = 0;
+  pub.publish = ((...args: unknown[]) =>
+    publish(...args).catch((err: Error) => {
+      if (!closing && Date.now() - lastWarned > 10_000) {
+        lastWarned = Date.now();
+        log.warn({ err }, 'a broadcast could not be published to the other nodes');
+      }
+      return 0;
+    })) as typeof pub.publish;
   const closeClients = async () => {
+    closing = true;
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
   };
   try {
