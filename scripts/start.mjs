@@ -1,5 +1,5 @@
 // `npm start`: builds the web app when the build is missing or older than its sources, then serves everything.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,4 +22,7 @@ if (!existsSync(built) || Math.max(...sources.map(newest)) > statSync(built).mti
   process.stdout.write('Building the web app…\n');
   run('npx', ['vite', 'build', '--logLevel', 'warn']);
 }
-run('npx', ['tsx', 'apps/server/main.ts']);
+// The server runs as a child; a SIGTERM or Ctrl-C sent here reaches it, so its graceful shutdown runs.
+const server = spawn(process.execPath, ['--import', 'tsx', 'apps/server/main.ts'], { stdio: 'inherit' });
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => server.kill(signal));
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
