@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { limits } from './limits';
 
+const utf8 = new TextEncoder();
+
 export const RoleSchema = z.enum(['tutor', 'student', 'admin']);
 export type Role = z.infer<typeof RoleSchema>;
 
@@ -68,7 +70,8 @@ export const SignalPayload = z.object({
   data: z.unknown().refine((d) => d !== undefined, 'data is required').refine(
     (d) => {
       try {
-        return JSON.stringify(d).length <= limits.signalBytes;
+        // Bytes on the wire, not characters: "é" counts twice.
+        return utf8.encode(JSON.stringify(d)).length <= limits.signalBytes;
       } catch {
         return false;
       }
