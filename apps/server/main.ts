@@ -48,8 +48,10 @@ async function main() {
     closing = true;
     logger.info({ signal }, 'shutting down: finishing what is in flight');
     try {
-      await cluster?.stop();
       await shutdown();
+      // The heartbeat runs through the drain (or other nodes would reap this one's participants
+      // while it finishes), then stops; its key runs out on its own.
+      await cluster?.stop();
       await cluster?.close();
       await database.close();
       logger.info('stopped');

@@ -22,7 +22,7 @@ export interface RedisCluster {
   configureIo(io: ClassroomServer): void;
   /** The heartbeat (written before this resolves: call it before listening) and the reaper. */
   start(app: { io: ClassroomServer; deliver: Deliver }): Promise<void>;
-  /** Stops the heartbeat and the reaper (before the app closes). */
+  /** Stops the heartbeat and the reaper (once the app has closed). */
   stop(): Promise<void>;
   /** Closes the Redis connections (after the app closed). */
   close(): Promise<void>;
