@@ -1,4 +1,4 @@
-import { expect, expectVideoPlaying, test } from './fixtures';
+import { expectVideoPlaying, test } from './fixtures';
 
 // Each runs in both projects, so the test's own browser meets the other one.
 test('a tutor and a student in different browsers see each other', async ({ classroom, browserName }) => {

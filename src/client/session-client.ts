@@ -356,26 +356,25 @@ export class SessionClient {
 
   // ---- commands
 
-  async setMicrophone(enabled: boolean) {
-    if (enabled && !this.localStream?.getAudioTracks().length) await this.addDevice('audio');
-    if (enabled && !this.localStream?.getAudioTracks().length) return;
-    this.setTrack('audio', enabled);
-    const res = await this.command('toggle-audio', { enabled });
-    // Refused (a lock): the microphone goes back off, for real.
-    if (!res.ok && enabled) this.setTrack('audio', false);
+  setMicrophone = (enabled: boolean) => this.setDevice('audio', enabled);
+  setCamera = (enabled: boolean) => this.setDevice('video', enabled);
+
+  private hasTrack(kind: 'audio' | 'video') {
+    return !!(kind === 'audio' ? this.localStream?.getAudioTracks() : this.localStream?.getVideoTracks())?.length;
   }
 
-  async setCamera(enabled: boolean) {
-    if (enabled && !this.localStream?.getVideoTracks().length) await this.addDevice('video');
-    if (enabled && !this.localStream?.getVideoTracks().length) return;
-    this.setTrack('video', enabled);
-    const res = await this.command('toggle-video', { enabled });
-    if (!res.ok && enabled) this.setTrack('video', false);
+  private async setDevice(kind: 'audio' | 'video', enabled: boolean) {
+    if (enabled && !this.hasTrack(kind)) await this.addDevice(kind);
+    if (enabled && !this.hasTrack(kind)) return;
+    this.setTrack(kind, enabled);
+    const res = await this.command(kind === 'audio' ? 'toggle-audio' : 'toggle-video', { enabled });
+    // Refused (a lock): the device goes back off, for real.
+    if (!res.ok && enabled) this.setTrack(kind, false);
   }
 
   /** Someone who started without a device (an admin, a denied permission) turns one on. */
   private async addDevice(kind: 'audio' | 'video') {
-    const had = { audio: !!this.localStream?.getAudioTracks().length, video: !!this.localStream?.getVideoTracks().length };
+    const had = { audio: this.hasTrack('audio'), video: this.hasTrack('video') };
     const want = { audio: had.audio || kind === 'audio', video: had.video || kind === 'video' };
     const previous = this.localStream;
     await this.openMedia(want);

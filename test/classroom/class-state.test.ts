@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { refused } from '../helpers/domain';
 import type { JoinSessionInput, Role } from '../../src/protocol';
 import {
   type ClassState,
@@ -14,7 +15,6 @@ import {
   raiseHand,
   setMedia,
 } from '../../src/server/classroom/class-state';
-import { ClassroomError } from '../../src/server/classroom/errors';
 import { anyClass, type Identity } from '../../src/server/classroom/identity';
 
 const CLASS = 'math-101';
@@ -26,17 +26,6 @@ const who = (role: Role, userId: string, sessionId = CLASS, name = `${role} ${us
   role,
   sessionId,
 });
-
-/** Runs a command that must be refused and returns the ClassroomError it threw. */
-function refused(command: () => unknown): ClassroomError {
-  try {
-    command();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClassroomError);
-    return err as ClassroomError;
-  }
-  throw new Error('the command was accepted but should have been refused');
-}
 
 /** Joins several people in order, one ms apart; returns the final state. */
 function classWith(...people: [Identity, string, Partial<JoinSessionInput>?][]): ClassState {

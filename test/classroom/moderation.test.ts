@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { refused } from '../helpers/domain';
 import type { ClassControls, JoinSessionInput, Role } from '../../src/protocol';
 import {
   askUnmute,
@@ -22,7 +23,6 @@ import {
   setMedia,
   takeFloorBack,
 } from '../../src/server/classroom/class-state';
-import { ClassroomError } from '../../src/server/classroom/errors';
 import { anyClass, type Identity } from '../../src/server/classroom/identity';
 import { can, type ModerationAction, permissionTable } from '../../src/server/classroom/permissions';
 
@@ -40,17 +40,6 @@ const carol = who('student', 's3', 'Carol');
 
 const roles: Role[] = ['student', 'tutor', 'admin'];
 const rank: Record<Role, number> = { student: 0, tutor: 1, admin: 2 };
-
-/** Runs a command that must be refused and returns the ClassroomError it threw. */
-function refused(command: () => unknown): ClassroomError {
-  try {
-    command();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ClassroomError);
-    return err as ClassroomError;
-  }
-  throw new Error('the command was accepted but should have been refused');
-}
 
 /** Joins several people in order, one ms apart (all with camera and microphone on unless said otherwise). */
 function classWith(...people: [Identity, string, Partial<JoinSessionInput>?][]): ClassState {
