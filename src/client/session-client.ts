@@ -84,12 +84,8 @@ export class SessionClient {
         patchParticipants(this.store, (p) => ({
           links: state ? { ...p.links, [socketId]: state } : without(p.links, socketId),
         })),
-      onRemoteStream: (socketId, stream) => {
-        this.streams.set(socketId, stream);
-        patchParticipants(this.store, (p) => ({
-          withMedia: stream ? { ...p.withMedia, [socketId]: true } : without(p.withMedia, socketId),
-        }));
-      },
+      // Tiles subscribe to the registry; the store holds no streams.
+      onRemoteStream: (socketId, stream) => this.streams.set(socketId, stream),
     });
   }
 
@@ -321,7 +317,6 @@ export class SessionClient {
     for (const id of Object.keys(others)) this.streams.set(id, null);
     patchParticipants(this.store, () => ({
       links: Object.fromEntries(Object.keys(others).map((id) => [id, 'reconnecting' as const])),
-      withMedia: {},
     }));
   }
 

@@ -18,8 +18,6 @@ export interface ParticipantsSlice {
   /** Everyone else in the class, by socket id. */
   others: Record<string, Participant>;
   links: Record<string, LinkState>;
-  /** Socket ids whose media has arrived (the streams themselves live outside the store). */
-  withMedia: Record<string, true>;
 }
 
 export interface MediaSlice {
@@ -74,7 +72,7 @@ export interface ClassroomState {
 }
 
 export const initialClassroomState = (): ClassroomState => ({
-  participants: { self: null, others: {}, links: {}, withMedia: {} },
+  participants: { self: null, others: {}, links: {} },
   media: {
     audioOn: false,
     videoOn: false,

@@ -24,8 +24,10 @@ export function ClassPage({ sessionId, search }: { sessionId: string; search: st
     let cancelled = false;
     (async () => {
       if (!token) throw new ApiError(401, 'unauthorized', 'This link has no join token. Ask your tutor for the class link.');
-      const me = await api<Me>(`/api/session/${encodeURIComponent(sessionId)}/me`, { token });
-      const { iceServers } = await api<{ iceServers: RTCIceServer[] }>('/api/config');
+      const [me, { iceServers }] = await Promise.all([
+        api<Me>(`/api/session/${encodeURIComponent(sessionId)}/me`, { token }),
+        api<{ iceServers: RTCIceServer[] }>('/api/config'),
+      ]);
       if (cancelled) return;
       client = new SessionClient({ sessionId, token, role: me.identity.role, iceServers, capture: captureOptionsFrom(search) });
       setPhase({ kind: 'ready', client, title: me.class.title });

@@ -212,13 +212,18 @@ export function lowerAllHands(state: ClassState, actorSocketId: string): Command
     if (!p.isHandRaised) continue;
     // Nobody moderates someone above them: a tutor lowering all hands leaves an admin's hand up.
     if (p.socketId !== actor.socketId && !can(actor.role, 'lower-hand-of-other', p.role)) continue;
-    const lowered = { ...p, isHandRaised: false, handRaisedAt: null };
-    res.state = replace(res.state, lowered);
-    res.events.push(send({ class: state.sessionId }, 'participant-updated', lowered));
+    putHandDown(res, p);
     res.value += 1;
   }
   res.notes.push(note(actor, `${actor.name} lowered all hands`));
   return res;
+}
+
+/** Lowers a hand inside a larger command, on the state as that command has left it. */
+function putHandDown(res: CommandResult<unknown>, target: Participant): void {
+  const lowered = { ...member(res.state, target.socketId), isHandRaised: false, handRaisedAt: null };
+  res.state = replace(res.state, lowered);
+  res.events.push(send({ class: res.state.sessionId }, 'participant-updated', lowered));
 }
 
 /** Turns a participant's microphone (or camera) off on the server's say, and tells them. */
@@ -297,11 +302,7 @@ export function giveFloor(state: ClassState, actorSocketId: string, targetSocket
   controlsChanged(res, { ...state.controls, floorUserId: target.userId });
   // Exactly one student has the floor: the previous holder goes back under the lock.
   if (holder && isLockedFor(res.state, holder, 'audio')) forceOff(res, holder, 'audio', actor);
-  if (target.isHandRaised) {
-    const lowered = { ...member(res.state, target.socketId), isHandRaised: false, handRaisedAt: null };
-    res.state = replace(res.state, lowered);
-    res.events.push(send({ class: state.sessionId }, 'participant-updated', lowered));
-  }
+  if (target.isHandRaised) putHandDown(res, target);
   res.events.push(send({ socket: target.socketId }, 'unmute-requested', { by: actor.name }));
   res.value = res.state.controls;
   res.notes.push(note(actor, `${actor.name} gave the floor to ${target.name}`));

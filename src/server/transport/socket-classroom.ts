@@ -99,6 +99,22 @@ export function attachSocketClassroom({
     graceTimers.clear();
   };
 
+  /** Keeps a dropped participant's slot (shown as reconnecting); if they are not back in `wait` ms, they leave. */
+  const holdForGrace = async (sessionId: string, socketId: string, wait: number, slog: Logger) => {
+    deliver(await store.apply(sessionId, (s) => rules.disconnect(s, socketId)));
+    const timer = setTimeout(() => {
+      graceTimers.delete(timer);
+      store
+        .apply(sessionId, (s) => rules.expire(s, socketId))
+        .then((expired) => {
+          deliver(expired);
+          if (expired.value) slog.info({ classId: sessionId }, 'left class (did not come back)');
+        })
+        .catch((err) => slog.error({ err }, 'expiring a dropped participant failed'));
+    }, wait);
+    graceTimers.add(timer);
+  };
+
   io.on('connection', (socket: ClassroomSocket) => {
     const { identity } = socket.data;
     const slog = log.child({ userId: identity.userId, role: identity.role, socketId: socket.id });
@@ -234,23 +250,7 @@ export function attachSocketClassroom({
         return;
       }
       const wait = socket.data.pageClosing ? grace.closeMs : grace.networkMs;
-      store
-        .apply(sessionId, (s) => rules.disconnect(s, socket.id))
-        .then((res) => {
-          deliver(res);
-          const timer = setTimeout(() => {
-            graceTimers.delete(timer);
-            store
-              .apply(sessionId, (s) => rules.expire(s, socket.id))
-              .then((expired) => {
-                deliver(expired);
-                if (expired.value) slog.info({ classId: sessionId }, 'left class (did not come back)');
-              })
-              .catch((err) => slog.error({ err }, 'expiring a dropped participant failed'));
-          }, wait);
-          graceTimers.add(timer);
-        })
-        .catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
+      holdForGrace(sessionId, socket.id, wait, slog).catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
     });
   });
 
@@ -269,5 +269,5 @@ export function attachSocketClassroom({
   };
 
   /** `deliver` also serves what happens outside a socket's handlers (a cluster node reaping a dead node's participants). */
-  return { close: closeTimers, drain, isDraining: () => draining, deliver };
+  return { close: closeTimers, drain, deliver };
 }
