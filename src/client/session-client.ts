@@ -129,7 +129,7 @@ export class SessionClient {
       if (reason === 'io client disconnect') return;
       // The server closed this socket on purpose (a restart): socket.io leaves reconnecting to us.
       if (reason === 'io server disconnect' && !this.stopped) setTimeout(() => this.socket?.connect(), 1000);
-      patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
+      this.markDropped();
     });
     socket.on('connect_error', (err) => {
       const data = (err as Error & { data?: { code?: string; message?: string } }).data;
@@ -137,7 +137,7 @@ export class SessionClient {
         this.end({ kind: 'refused', message: data.message ?? 'This class link is not valid.' });
         return;
       }
-      patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
+      this.markDropped();
     });
 
     socket.on('user-joined', (p) => this.upsert(p));
@@ -186,6 +186,11 @@ export class SessionClient {
       window.removeEventListener('online', online);
       window.removeEventListener('offline', offline);
     });
+  }
+
+  /** The connection is gone: say whether the whole network is, or only the server. */
+  private markDropped() {
+    patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
   }
 
   private async join() {
