@@ -18,7 +18,12 @@ export default defineConfig({
   },
   projects: [
     { name: 'chromium', use: { browserName: 'chromium', launchOptions: chromiumLaunch } },
-    { name: 'firefox', use: { browserName: 'firefox', launchOptions: firefoxLaunch } },
+    {
+      name: 'firefox',
+      use: { browserName: 'firefox', launchOptions: firefoxLaunch },
+      // A dozen pages through Janus run in Chromium; the spec puts a Firefox student in its own class.
+      testIgnore: /large-class\.spec\.ts/,
+    },
   ],
   webServer: {
     command: 'node scripts/start.mjs',

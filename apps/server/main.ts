@@ -4,6 +4,7 @@ import { buildApp } from '../../src/server/app';
 import { createMemoryClassStore } from '../../src/server/classroom/class-store';
 import { openRedisCluster } from '../../src/server/cluster/redis-cluster';
 import { ConfigError, loadConfig, loadDotEnv } from '../../src/server/config/config';
+import { createJanusClient } from '../../src/server/sfu/janus-api';
 import { openDatabase } from '../../src/server/storage/database';
 import { createSqlChatStore } from '../../src/server/storage/sql-chat-store';
 import { createSqlClassDirectory } from '../../src/server/storage/sql-class-directory';
@@ -37,7 +38,10 @@ async function main() {
     corsOrigins: config.CORS_ORIGINS,
     webDist: config.WEB_DIST,
     grace: { networkMs: config.RECONNECT_GRACE_MS, closeMs: config.RELOAD_GRACE_MS },
+    janus: config.JANUS_URL ? createJanusClient({ url: config.JANUS_URL, log: logger.child({ component: 'janus' }) }) : undefined,
+    sfuThreshold: config.SFU_THRESHOLD,
   });
+  if (!config.JANUS_URL) logger.info('JANUS_URL is not set: large classes use the star topology around the tutor');
   // The heartbeat is written before the first join, so no other node takes this one for dead.
   await cluster?.start({ io, deliver });
   await app.listen({ port: config.PORT, host: config.HOST });

@@ -1,4 +1,4 @@
-import type { Participant } from '../protocol';
+import { limits, type Participant } from '../protocol';
 import type { ClassroomState } from './store';
 
 const byJoin = (a: Participant, b: Participant) => a.joinedAt - b.joinedAt;
@@ -41,3 +41,12 @@ export const isLocked = (s: ClassroomState, p: Pick<Participant, 'userId' | 'rol
 
 export const selectIsModerator = (s: ClassroomState) =>
   s.participants.self?.role === 'tutor' || s.participants.self?.role === 'admin';
+
+/** Everyone in the class, oneself included: what decides whether the class counts as large. */
+export const selectParticipantCount = (s: ClassroomState) => selectOthers(s).length + (s.participants.self ? 1 : 0);
+
+/** How the class's video travels: direct links, or the media server of a large class. */
+export const selectMediaMode = (s: ClassroomState) => s.media.controls.media;
+
+/** Past this size students are advised to go audio-only (limits.audioOnlyAdviceAbove). */
+export const selectIsCrowded = (s: ClassroomState) => selectParticipantCount(s) > limits.audioOnlyAdviceAbove;

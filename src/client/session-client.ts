@@ -5,11 +5,13 @@ import type {
   ClientAcks,
   ClientEventName,
   ClientToServerEvents,
+  MediaMode,
   Participant,
   ServerToClientEvents,
 } from '../protocol';
 import { type CaptureOptions, openLocalMedia, stopStream } from './media/local-media';
 import { createPeerMesh } from './media/peer-mesh';
+import { createSfuLinks } from './media/sfu-links';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
 import { mergeMessages } from './chat/chat-log';
@@ -17,6 +19,7 @@ import { selectOthers } from './selectors';
 import {
   type ClassroomStore,
   createClassroomStore,
+  type LinkState,
   patchChat,
   patchMedia,
   patchParticipants,
@@ -27,7 +30,7 @@ import {
 type ClassroomSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** The topology of an observer: it sends and receives no media. */
-const noMedia: MediaTopology = { sync() {}, receive() {}, setLocalStream() {}, retry() {}, close() {} };
+const noMedia: MediaTopology = { sync() {}, receive() {}, setLocalStream() {}, setOnScreen() {}, retry() {}, close() {} };
 
 /** The server's history page size: a full page means there may be more. */
 const historyPage = 100;
@@ -64,6 +67,9 @@ export class SessionClient {
   readonly streams = new StreamRegistry();
   private socket: ClassroomSocket | null = null;
   private topology: MediaTopology;
+  private topologyMode: MediaMode = 'direct';
+  /** The remote tiles on screen (a large class's grid pages), or null for all. */
+  private onScreen: string[] | null = null;
   private localStream: MediaStream | null = null;
   private disposers: Array<() => void> = [];
   private stopped = false;
@@ -73,20 +79,37 @@ export class SessionClient {
     this.topology = this.createTopology();
   }
 
-  private createTopology(): MediaTopology {
+  private createTopology(mode: MediaMode = 'direct'): MediaTopology {
     if (this.options.observer) return noMedia;
-    return createPeerMesh({
+    const events = {
       iceServers: this.options.iceServers,
-      sendSignal: (to, data) => {
+      sendSignal: (to: string, data: unknown) => {
         this.socket?.emit('signal', { to, data: data as object }, () => undefined);
       },
-      onLinkState: (socketId, state) =>
+      onLinkState: (socketId: string, state: LinkState | null) =>
         patchParticipants(this.store, (p) => ({
           links: state ? { ...p.links, [socketId]: state } : without(p.links, socketId),
         })),
       // Tiles subscribe to the registry; the store holds no streams.
-      onRemoteStream: (socketId, stream) => this.streams.set(socketId, stream),
-    });
+      onRemoteStream: (socketId: string, stream: MediaStream | null) => this.streams.set(socketId, stream),
+    };
+    const topology = mode === 'sfu' ? createSfuLinks(events) : createPeerMesh(events);
+    topology.setOnScreen(this.onScreen);
+    return topology;
+  }
+
+  /**
+   * The class's media mode decides the topology: a class that grows large moves from direct links
+   * to the media server. Only the links change; hands, mutes and chat stay as they are.
+   */
+  private fitTopology() {
+    const mode = this.store.getState().media.controls.media;
+    if (mode === this.topologyMode || this.options.observer) return;
+    this.topologyMode = mode;
+    this.topology.close();
+    this.topology = this.createTopology(mode);
+    this.topology.setLocalStream(this.localStream);
+    this.syncTopology();
   }
 
   /** Opens the camera and microphone (not for an admin, who only watches), then joins. */
@@ -162,7 +185,10 @@ export class SessionClient {
       patchUi(this.store, { notice: `${by} turned your camera off.` });
     });
     socket.on('unmute-requested', ({ by }) => patchUi(this.store, { unmuteRequestBy: by }));
-    socket.on('class-updated', (controls) => patchMedia(this.store, { controls }));
+    socket.on('class-updated', (controls) => {
+      patchMedia(this.store, { controls });
+      this.fitTopology();
+    });
     socket.on('removed', ({ by, reason }) =>
       this.end({ kind: 'removed', message: `${by} removed you from this class${reason ? `: ${reason}` : '.'}` }),
     );
@@ -206,6 +232,7 @@ export class SessionClient {
     }
     patchParticipants(this.store, () => ({ self: joined.self }));
     patchMedia(this.store, { controls: joined.controls });
+    this.fitTopology();
     // The server has the last word: a mute or a lock that happened before (or while we were away) sticks.
     if (!joined.self.isAudioOn && this.store.getState().media.audioOn) this.setTrack('audio', false);
     if (!joined.self.isVideoOn && this.store.getState().media.videoOn) this.setTrack('video', false);
@@ -316,7 +343,7 @@ export class SessionClient {
   /** The connection dropped: links to the old socket ids are dead, but the class stays on screen until we are back. */
   private resetClass() {
     this.topology.close();
-    this.topology = this.createTopology();
+    this.topology = this.createTopology(this.topologyMode);
     this.topology.setLocalStream(this.localStream);
     const others = this.store.getState().participants.others;
     for (const id of Object.keys(others)) this.streams.set(id, null);
@@ -403,6 +430,17 @@ export class SessionClient {
     if (unmute) await this.setMicrophone(true);
   }
   retryLink = (socketId: string) => this.topology.retry(socketId);
+  /** Moves the class to the media server now (a tutor expecting a large class). */
+  useMediaServer = () => this.command('set-media-mode', { mode: 'sfu' });
+  /** The grid says which remote tiles are on screen: in a large class only those are received. */
+  setOnScreen = (socketIds: string[] | null) => {
+    const same =
+      socketIds === this.onScreen ||
+      (socketIds && this.onScreen && socketIds.length === this.onScreen.length && socketIds.every((id, i) => id === this.onScreen?.[i]));
+    if (same) return;
+    this.onScreen = socketIds;
+    this.topology.setOnScreen(socketIds);
+  };
   dismissNotice = () => patchUi(this.store, { notice: null });
   setSoundBlocked = (soundBlocked: boolean) => patchMedia(this.store, { soundBlocked });
 

@@ -80,7 +80,7 @@ export const initialClassroomState = (): ClassroomState => ({
     hasCamera: false,
     deviceProblem: null,
     soundBlocked: false,
-    controls: { locks: { audio: false, video: false }, floorUserId: null },
+    controls: { locks: { audio: false, video: false }, floorUserId: null, media: 'direct' },
   },
   chat: { messages: [], outgoing: [], hasOlder: false, loadingOlder: false, unread: 0, open: true },
   ui: { status: 'connecting', ending: null, notice: null, unmuteRequestBy: null, announcement: null },

@@ -38,6 +38,8 @@ export interface ClientAcks {
   'give-floor': { controls: ClassControls };
   'take-floor-back': { controls: ClassControls };
   'remove-participant': object;
+  /** Moves the class to large-class video (the media server) now, before it grows. */
+  'set-media-mode': { controls: ClassControls };
   'chat-message': { message: ChatMessage };
   'edit-chat-message': { message: ChatMessage };
   'delete-chat-message': { id: string };

@@ -3,3 +3,4 @@ export * from './limits';
 export * from './schemas';
 export * from './events';
 export * from './topology';
+export * from './sfu';

@@ -8,4 +8,8 @@ export const limits = {
   signalBytes: 64 * 1024,
   /** Socket.IO's maxHttpBufferSize: the largest event plus framing. */
   socketBufferBytes: 80 * 1024,
+  /** Past this many participants, students are advised to turn their cameras off. */
+  audioOnlyAdviceAbove: 40,
+  /** Tiles on one page of a large class's grid: only these are received. */
+  tilesPerPage: 16,
 } as const;

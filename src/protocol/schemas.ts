@@ -33,12 +33,20 @@ export type Participant = z.infer<typeof ParticipantSchema>;
 export const MediaKindSchema = z.enum(['audio', 'video']);
 export type MediaKind = z.infer<typeof MediaKindSchema>;
 
+export const MediaModeSchema = z.enum(['direct', 'sfu']);
+export type MediaMode = z.infer<typeof MediaModeSchema>;
+
 /** What the moderators decided for the whole class. */
 export const ClassControlsSchema = z.object({
   /** While locked, students cannot turn that kind of media on. */
   locks: z.object({ audio: z.boolean(), video: z.boolean() }),
   /** The user who has the floor: they may speak while microphones are locked. */
   floorUserId: z.string().nullable(),
+  /**
+   * How video travels: `direct` peer links (a mesh, or a star around the tutor), or `sfu` through
+   * the media server for large classes. Once a class is large it stays so until it empties.
+   */
+  media: MediaModeSchema,
 });
 export type ClassControls = z.infer<typeof ClassControlsSchema>;
 
@@ -89,6 +97,7 @@ export const RemoveParticipantPayload = z.object({
   socketId: SocketIdSchema,
   reason: z.string().trim().max(200).optional(),
 });
+export const SetMediaModePayload = z.object({ mode: z.literal('sfu') });
 export const ChatTextSchema = z
   .string()
   .min(1)
@@ -132,6 +141,7 @@ export const clientEventSchemas = {
   'give-floor': TargetPayload,
   'take-floor-back': EmptyPayload,
   'remove-participant': RemoveParticipantPayload,
+  'set-media-mode': SetMediaModePayload,
   'chat-message': ChatMessagePayload,
   'edit-chat-message': EditChatMessagePayload,
   'delete-chat-message': DeleteChatMessagePayload,

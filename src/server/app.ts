@@ -17,6 +17,7 @@ import type { ClassStore } from './classroom/class-store';
 import { adminRoutes } from './http/admin-routes';
 import { chatRoutes } from './http/chat-routes';
 import { classRoutes } from './http/class-routes';
+import type { JanusClient } from './sfu/janus-api';
 import type { Bucket, RateKind } from './transport/rate-limiter';
 import { attachSocketClassroom, classRoom, type ClassroomServer, type ReconnectGrace } from './transport/socket-classroom';
 
@@ -36,6 +37,10 @@ export interface AppOptions {
   /** Per-socket rate limits by event kind (the defaults suit people, not load tests). */
   rates?: Record<RateKind, Bucket>;
   grace?: ReconnectGrace;
+  /** The media server for large classes (JANUS_URL); unset, classes keep direct links. */
+  janus?: JanusClient;
+  /** Students beyond this many move a class to the media server. */
+  sfuThreshold?: number;
   /** Adjusts Socket.IO before anything is attached (a cluster installs its Redis adapter here). */
   configureIo?: (io: ClassroomServer) => void;
 }
@@ -119,6 +124,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     store: options.store,
     classes: options.classes,
     tokens: options.tokens,
+    mediaServer: () => classroom.sfu,
   });
 
   const dist = options.webDist ? resolve(options.webDist) : undefined;
@@ -142,6 +148,8 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     now: options.now,
     rates: options.rates,
     grace: options.grace,
+    janus: options.janus,
+    sfuThreshold: options.sfuThreshold,
   });
   // Socket.IO closes before the HTTP server waits for its connections (its websockets would hold it open).
   app.addHook('preClose', async () => {

@@ -14,6 +14,7 @@ import {
   join,
   leave,
   lockMedia,
+  useMediaServer,
   lowerAllHands,
   lowerHand,
   muteAll,
@@ -59,6 +60,7 @@ const find = (state: ClassState, socketId: string) => {
 const controls = (audio: boolean, video: boolean, floorUserId: string | null): ClassControls => ({
   locks: { audio, video },
   floorUserId,
+  media: 'direct',
 });
 
 const noteTexts = (res: CommandResult<unknown>) => res.notes.map((n) => n.text);
@@ -80,6 +82,7 @@ describe('permission table: every role × every moderation action', () => {
         'mute-all',
         'mute-participant',
         'remove-participant',
+        'set-media-mode',
       ].sort(),
     );
   });
@@ -122,7 +125,10 @@ const actorOf: Record<Role, { socketId: string; identity: Identity }> = {
 };
 const targetOf: Record<Role, string> = { student: 'sock-s1', tutor: 'sock-t2', admin: 'sock-a2' };
 
-type TargetedAction = Exclude<ModerationAction, 'mute-all' | 'lower-all-hands' | 'lock-media' | 'delete-chat-message-of-other'>;
+type TargetedAction = Exclude<
+  ModerationAction,
+  'mute-all' | 'lower-all-hands' | 'lock-media' | 'delete-chat-message-of-other' | 'set-media-mode'
+>;
 
 /** Every command that acts on one participant, keyed by the permission it needs. */
 const targeted: Record<TargetedAction, (s: ClassState, actor: string, target: string) => CommandResult<unknown>> = {
@@ -141,6 +147,7 @@ const classWide: Record<string, (s: ClassState, actor: string) => CommandResult<
   'lock-media video': (s, a) => lockMedia(s, a, 'video', true),
   'unlock-media audio': (s, a) => lockMedia(s, a, 'audio', false),
   'take-floor-back': (s, a) => takeFloorBack(s, a),
+  'set-media-mode': (s, a) => useMediaServer(s, a, { sfuAvailable: true, sfuThreshold: 6 }),
 };
 
 describe('moderation commands: who may act on whom', () => {

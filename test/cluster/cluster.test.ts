@@ -174,7 +174,7 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
     const controls = next(amy.socket, 'class-updated');
     const forced = next(amy.socket, 'force-mute');
     expectOk(await ack(tutor.socket, 'lock-media', { kind: 'audio', locked: true }));
-    expect(await controls).toEqual({ locks: { audio: true, video: false }, floorUserId: null });
+    expect(await controls).toEqual({ locks: { audio: true, video: false }, floorUserId: null, media: 'direct' });
     expect(await forced).toEqual({ by: 'Ada' });
     expectFail(await ack(amy.socket, 'toggle-audio', { enabled: true }), 'forbidden');
     // Someone joining on the other node comes in under the lock.
@@ -187,7 +187,7 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
     const floor = next(ben.socket, 'class-updated', (c) => c.floorUserId === amy.userId);
     expectOk(await ack(tutor.socket, 'give-floor', { socketId: amy.self.socketId }));
     expect(await asked).toEqual({ by: 'Ada' });
-    expect(await floor).toEqual({ locks: { audio: true, video: false }, floorUserId: amy.userId });
+    expect(await floor).toEqual({ locks: { audio: true, video: false }, floorUserId: amy.userId, media: 'direct' });
     expect(expectOk(await ack(amy.socket, 'toggle-audio', { enabled: true })).self).toMatchObject({ isAudioOn: true, isHandRaised: false });
     expectFail(await ack(ben.socket, 'toggle-audio', { enabled: true }), 'forbidden');
 
@@ -197,7 +197,7 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
     // Events from another node may trail the ack: wait for the one that unlocks.
     const unlocked = next(cat.socket, 'class-updated', (c) => !c.locks.audio);
     expectOk(await ack(tutor.socket, 'lock-media', { kind: 'audio', locked: false }));
-    expect(await unlocked).toEqual({ locks: { audio: false, video: false }, floorUserId: null });
+    expect(await unlocked).toEqual({ locks: { audio: false, video: false }, floorUserId: null, media: 'direct' });
     expectOk(await ack(ben.socket, 'toggle-audio', { enabled: true }));
   });
 

@@ -56,6 +56,9 @@ export interface TestServerOptions {
   rates?: AppOptions['rates'];
   grace?: AppOptions['grace'];
   adminToken?: string;
+  /** A media server for large classes (a real Janus, or a stand-in). */
+  janus?: AppOptions['janus'];
+  sfuThreshold?: number;
 }
 
 let userCounter = 0;
@@ -82,6 +85,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     rates: options.rates,
     grace: options.grace,
     adminToken: options.adminToken,
+    janus: options.janus,
+    sfuThreshold: options.sfuThreshold,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

@@ -25,6 +25,7 @@ const roomyRates = { ...defaultRates, moderation: { burst: 1000, perSecond: 1000
 const controls = (audio: boolean, video: boolean, floorUserId: string | null): ClassControls => ({
   locks: { audio, video },
   floorUserId,
+  media: 'direct',
 });
 
 /** A tutor, an admin (publishing) and two students, all with camera and microphone on. */

@@ -23,9 +23,7 @@ function isLinkSignal(data: unknown): data is LinkSignal {
   return typeof d?.link === 'string' && typeof d.signal === 'object' && d.signal !== null;
 }
 
-export interface PeerMeshOptions extends TopologyEvents {
-  iceServers: RTCIceServer[];
-}
+export type PeerMeshOptions = TopologyEvents;
 
 /**
  * Direct peer links: everyone to the tutor, and students to each other while the class is small
@@ -163,6 +161,10 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
           // A link that cannot renegotiate is rebuilt by its error handler.
         }
       }
+    },
+
+    setOnScreen() {
+      // A small class shows everyone: every link stays open.
     },
 
     retry(remote) {

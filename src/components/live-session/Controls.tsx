@@ -1,4 +1,4 @@
-import { isLocked, selectIsModerator } from '../../client/selectors';
+import { isLocked, selectIsModerator, selectMediaMode } from '../../client/selectors';
 import { useClassroom, useSession } from '../../client/react/session-context';
 
 const base = 'rounded-full px-4 py-2 text-sm font-medium shadow focus:outline-none focus-visible:ring-2 focus-visible:ring-sky-400 disabled:cursor-not-allowed disabled:opacity-40';
@@ -7,7 +7,7 @@ const plain = `${base} bg-slate-700 hover:bg-slate-600`;
 /** The bar at the bottom: microphone, camera, hand, moderation, leave. */
 export function Controls() {
   const session = useSession();
-  const { audioOn, videoOn, role, handUp, moderator, micLocked, cameraLocked, locks, floorUserId } = useClassroom((s) => ({
+  const { audioOn, videoOn, role, handUp, moderator, micLocked, cameraLocked, locks, floorUserId, mediaMode } = useClassroom((s) => ({
     audioOn: s.media.audioOn,
     videoOn: s.media.videoOn,
     role: s.participants.self?.role,
@@ -17,6 +17,7 @@ export function Controls() {
     cameraLocked: !!s.participants.self && isLocked(s, s.participants.self, 'video'),
     locks: s.media.controls.locks,
     floorUserId: s.media.controls.floorUserId,
+    mediaMode: selectMediaMode(s),
   }));
 
   return (
@@ -66,6 +67,17 @@ export function Controls() {
           {floorUserId ? (
             <button type="button" onClick={() => void session.takeFloorBack()} className={`${base} bg-amber-600 hover:bg-amber-500`}>
               Take the floor back
+            </button>
+          ) : null}
+          {/* A tutor expecting a large class moves it before it grows; there is no way back until it empties. */}
+          {mediaMode === 'direct' ? (
+            <button
+              type="button"
+              onClick={() => void session.useMediaServer()}
+              title="Send video through the media server, for a large class. It stays so until everyone has left."
+              className={plain}
+            >
+              Use large-class video
             </button>
           ) : null}
         </>

@@ -2,9 +2,11 @@ import { useEffect } from 'react';
 import { isLocked, selectOthers } from '../../client/selectors';
 import { useClassroom, useSession } from '../../client/react/session-context';
 import type { ConnectionStatus } from '../../client/store';
+import { AudioOnlyAdvice } from './AudioOnlyAdvice';
 import { ChatDock } from './ChatPanel';
 import { Controls } from './Controls';
 import { UnmutePrompt } from './UnmutePrompt';
+import { MediaModeBadge } from './MediaModeBadge';
 import { enableSound, RemoteAudio } from './RemoteAudio';
 import { VideoGrid } from './VideoGrid';
 
@@ -44,6 +46,7 @@ export function LiveSession({ title }: { title: string }) {
             {self.name} · <span className="capitalize">{self.role}</span>
           </span>
         ) : null}
+        <MediaModeBadge />
         <span
           data-testid="connection-status"
           data-status={status}
@@ -53,6 +56,7 @@ export function LiveSession({ title }: { title: string }) {
           {statusText[status]}
         </span>
       </header>
+      <AudioOnlyAdvice />
       {deviceProblem ? (
         <p role="alert" className="bg-amber-900/60 px-3 py-2 text-sm">
           {deviceProblem}

@@ -10,7 +10,8 @@ import { VideoElement } from './VideoElement';
 export function StudentView() {
   const tutor = useClassroom(selectTutor);
   const classmates = useClassroom(selectStudents);
-  const small = useClassroom((s) => selectStudentCount(s) <= studentMeshLimit);
+  // Classmates are seen only over direct links in a small class; through the media server a student receives the tutor.
+  const small = useClassroom((s) => s.media.controls.media === 'direct' && selectStudentCount(s) <= studentMeshLimit);
 
   return (
     <div className="relative flex min-h-0 flex-1 flex-col gap-2 p-2">

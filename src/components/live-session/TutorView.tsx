@@ -1,29 +1,38 @@
 import { selectOthers } from '../../client/selectors';
 import { useClassroom } from '../../client/react/session-context';
 import type { Participant } from '../../protocol';
+import { GridPager } from './GridPager';
 import { HandQueue } from './HandQueue';
 import { ParticipantTile } from './ParticipantTile';
 import { SelfPreview } from './SelfPreview';
+import { useGridPage } from './useGridPage';
+import { useOnScreenTiles } from './useOnScreenTiles';
 
 /** An admin is shown to the class only while they publish something. */
 const visibleToClass = (p: Participant) => p.role !== 'admin' || p.isVideoOn || p.isAudioOn;
 
 /**
- * What a tutor sees (students in a grid, the hand queue, themselves) and what an admin sees
- * (the tutor too, with the same controls).
+ * What a tutor sees (students in a grid, a page at a time in a large class, the hand queue,
+ * themselves) and what an admin sees (the tutor too, with the same controls).
  */
 export function ModeratorView({ showTutor }: { showTutor: boolean }) {
   const people = useClassroom((s) =>
     selectOthers(s).filter((p) => (p.role === 'tutor' ? showTutor : p.role === 'student' || visibleToClass(p))),
   );
+  const floorUserId = useClassroom((s) => s.media.controls.floorUserId);
+  const { items, page, pageCount, paged, setPage } = useGridPage(people, floorUserId);
+  useOnScreenTiles(items.map((p) => p.socketId));
+
   return (
     <div className="flex min-h-0 flex-1 flex-col gap-2 p-2 lg:flex-row">
       <section aria-label="Participants" className="min-h-0 flex-1 overflow-y-auto">
         {people.length === 0 ? (
           <p className="p-6 text-center text-slate-400">No students have joined yet. Share the invite link.</p>
         ) : null}
-        <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3">
-          {people.map((p) => (
+        {paged ? <GridPager page={page} pageCount={pageCount} onPage={setPage} /> : null}
+        {/* A fourth column only where a tile still has room for its name and the moderator's buttons. */}
+        <div className={`grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3 ${paged ? '2xl:grid-cols-4' : ''}`}>
+          {items.map((p) => (
             <ParticipantTile key={p.userId} participant={p} canModerate />
           ))}
         </div>

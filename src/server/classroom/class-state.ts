@@ -6,7 +6,7 @@ import type {
   ServerEventName,
   ServerEventPayload,
 } from '../../protocol';
-import { forbidden, notInSession } from './errors';
+import { forbidden, notInSession, unavailable } from './errors';
 import { admits, type Identity } from './identity';
 import { authorize, can } from './permissions';
 
@@ -18,6 +18,14 @@ export interface ClassState {
   controls: ClassControls;
   /** Users removed from the class: they may not join again. */
   removed: string[];
+  /** Where each publisher's media sits on the media server (by socket id), so any node can moderate it. */
+  sfuStreams?: Record<string, PublishedStreams>;
+}
+
+/** The SDP mids of one publisher's audio and video on the media server. */
+export interface PublishedStreams {
+  audio: string | null;
+  video: string | null;
 }
 
 export type Target = { class: string; except?: string } | { socket: string };
@@ -47,7 +55,7 @@ export interface CommandResult<T> {
 export const emptyClass = (sessionId: string): ClassState => ({
   sessionId,
   participants: [],
-  controls: { locks: { audio: false, video: false }, floorUserId: null },
+  controls: { locks: { audio: false, video: false }, floorUserId: null, media: 'direct' },
   removed: [],
 });
 
@@ -60,6 +68,20 @@ export const isForgettable = (state: ClassState) =>
 
 function send<E extends ServerEventName>(target: Target, event: E, payload: ServerEventPayload<E>): Outbound {
   return { target, event, payload } as Outbound;
+}
+
+export const requireMember = (state: ClassState, socketId: string) => member(state, socketId);
+
+/** Runs a second command on the first's state, as one: its events follow, the first's value is kept. */
+export function andThen<T>(first: CommandResult<T>, next: (state: ClassState) => CommandResult<unknown>): CommandResult<T> {
+  const second = next(first.state);
+  return {
+    state: second.state,
+    value: first.value,
+    events: [...first.events, ...second.events],
+    evict: [...first.evict, ...second.evict],
+    notes: [...first.notes, ...second.notes],
+  };
 }
 
 function member(state: ClassState, socketId: string): Participant {
@@ -350,6 +372,62 @@ export function removeParticipant(
   res.notes.push(note(actor, `${actor.name} removed ${target.name} from the class`));
   return res;
 }
+
+/** When a class moves to the media server: only if there is one, and once past the threshold. */
+export interface MediaPolicy {
+  sfuAvailable: boolean;
+  /** Students beyond this many move the class to the media server; 0 starts every class there. */
+  sfuThreshold: number;
+}
+
+const studentCount = (state: ClassState) => state.participants.filter((p) => p.role === 'student').length;
+
+function toSfu(state: ClassState, by: Participant | null): CommandResult<ClassControls> {
+  const res = result(state, state.controls);
+  if (state.controls.media === 'sfu') return res;
+  controlsChanged(res, { ...state.controls, media: 'sfu' });
+  res.value = res.state.controls;
+  if (by) res.notes.push(note(by, `${by.name} moved the class to large-class video`));
+  return res;
+}
+
+/** A class that grew past the threshold moves to the media server (and stays there until it empties). */
+export function fitMediaToSize(state: ClassState, policy: MediaPolicy): CommandResult<ClassControls> {
+  if (!policy.sfuAvailable || state.participants.length === 0 || studentCount(state) <= policy.sfuThreshold) {
+    return result(state, state.controls);
+  }
+  return toSfu(state, null);
+}
+
+/** A tutor who expects a large class moves it to the media server before it grows. */
+export function useMediaServer(state: ClassState, actorSocketId: string, policy: MediaPolicy): CommandResult<ClassControls> {
+  const actor = member(state, actorSocketId);
+  authorize(actor.role, 'set-media-mode');
+  if (!policy.sfuAvailable) throw unavailable('Large-class video is not set up on this server (no media server).');
+  return toSfu(state, actor);
+}
+
+/** A member's media reached the media server: remember where, for moderation from any node. */
+export function recordPublication(state: ClassState, socketId: string, streams: PublishedStreams): CommandResult<Participant> {
+  const self = member(state, socketId);
+  const present = new Set(state.participants.map((p) => p.socketId));
+  // Entries of sockets that have left go at the same time, so the record stays the class's size.
+  const kept = Object.entries(state.sfuStreams ?? {}).filter(([id]) => present.has(id) && id !== socketId);
+  return result({ ...state, sfuStreams: Object.fromEntries([...kept, [socketId, streams]]) }, self);
+}
+
+/** What the media server may forward of one participant: only what the class state says is on. */
+export interface Forwarding {
+  socketId: string;
+  audio: boolean;
+  video: boolean;
+}
+
+export const forwardingOf = (p: Participant): Forwarding => ({
+  socketId: p.socketId,
+  audio: p.isAudioOn,
+  video: p.isVideoOn,
+});
 
 /** The raised hands, earliest first; ties keep join order. */
 export function handQueue(state: ClassState): Participant[] {

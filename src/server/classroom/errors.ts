@@ -15,3 +15,5 @@ export const forbidden = (message: string) => new ClassroomError('forbidden', me
 export const notInSession = (message = 'you are not in this class') =>
   new ClassroomError('not_in_session', message);
 export const notFound = (message: string) => new ClassroomError('not_found', message);
+/** Something this server is not set up for (the contract has no closer code than not_found). */
+export const unavailable = (message: string) => new ClassroomError('not_found', message);

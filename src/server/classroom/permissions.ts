@@ -11,7 +11,8 @@ export type ModerationAction =
   | 'ask-unmute'
   | 'give-floor'
   | 'remove-participant'
-  | 'delete-chat-message-of-other';
+  | 'delete-chat-message-of-other'
+  | 'set-media-mode';
 
 const rank: Record<Role, number> = { student: 0, tutor: 1, admin: 2 };
 
@@ -26,6 +27,7 @@ export const permissionTable: Record<ModerationAction, readonly Role[]> = {
   'give-floor': ['tutor', 'admin'],
   'remove-participant': ['tutor', 'admin'],
   'delete-chat-message-of-other': ['tutor', 'admin'],
+  'set-media-mode': ['tutor', 'admin'],
 };
 
 export function can(actor: Role, action: ModerationAction, target?: Role): boolean {

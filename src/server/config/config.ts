@@ -34,6 +34,8 @@ const EnvSchema = z.object({
     }),
   ADMIN_TOKEN: z.string().min(8).optional(),
   JANUS_URL: z.string().url().optional(),
+  /** Students beyond this many move a class to the media server (with JANUS_URL); 0 starts every class there. */
+  SFU_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(6),
   /** Comma-separated origins allowed to call the API from elsewhere; the app's own origin always works. */
   CORS_ORIGINS: z
     .string()

@@ -5,6 +5,7 @@ import type { ClassDirectory } from '../classes/class-directory';
 import { handQueue } from '../classroom/class-state';
 import type { ClassStore } from '../classroom/class-store';
 import { anyClass } from '../classroom/identity';
+import type { SfuBridge } from '../sfu/sfu-bridge';
 
 export interface AdminRoutesDeps {
   /** The secret that opens the console; the console is off without it. */
@@ -12,6 +13,8 @@ export interface AdminRoutesDeps {
   store: ClassStore;
   classes: ClassDirectory;
   tokens: TokenService;
+  /** The media server's side, when there is one (read late: it is made with the socket layer). */
+  mediaServer?: () => SfuBridge | undefined;
 }
 
 function sameSecret(given: string, expected: string): boolean {
@@ -21,7 +24,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /** The admin console's API: live classes, and an admin join token to moderate one of them live. */
-export async function adminRoutes(app: FastifyInstance, { adminToken, store, classes, tokens }: AdminRoutesDeps) {
+export async function adminRoutes(app: FastifyInstance, { adminToken, store, classes, tokens, mediaServer }: AdminRoutesDeps) {
   async function admitted(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     if (!adminToken) {
       await reply.code(404).send({ error: { code: 'not_found', message: 'The admin console is off (ADMIN_TOKEN is not set).' } });
@@ -54,6 +57,15 @@ export async function adminRoutes(app: FastifyInstance, { adminToken, store, cla
       }),
     );
     return { classes: rows.sort((a, b) => b.participants - a.participants || a.title.localeCompare(b.title)) };
+  });
+
+  /** How a class's media travels, and who is on the media server (Janus's own list). */
+  app.get<{ Params: { id: string } }>('/api/admin/classes/:id/media', async (request, reply) => {
+    if (!(await admitted(request, reply))) return reply;
+    const state = await store.read(request.params.id);
+    const sfu = mediaServer?.();
+    const members = sfu && state.controls.media === 'sfu' ? await sfu.roomMembers(state.sessionId) : [];
+    return { mode: state.controls.media, mediaServer: !!sfu, members };
   });
 
   /** An admin join token (any class), so the console moderates through the same rules as everyone. */

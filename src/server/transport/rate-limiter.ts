@@ -21,6 +21,7 @@ export const rateKindOf: Record<ClientEventName, RateKind> = {
   'give-floor': 'moderation',
   'take-floor-back': 'moderation',
   'remove-participant': 'moderation',
+  'set-media-mode': 'moderation',
   'chat-message': 'chat',
   'edit-chat-message': 'chat',
   'delete-chat-message': 'chat',

@@ -6,15 +6,20 @@ import {
   type ClientEventName,
   clientEventSchemas,
   type ClientToServerEvents,
+  type Participant,
   type ServerToClientEvents,
+  SfuRequestSchema,
+  sfuPeer,
 } from '../../protocol';
 import type { TokenService } from '../auth/tokens';
 import type { ChatService } from '../chat/chat-service';
 import * as rules from '../classroom/class-state';
 import type { ClassStore } from '../classroom/class-store';
-import { ClassroomError, forbidden } from '../classroom/errors';
+import { ClassroomError, forbidden, notFound } from '../classroom/errors';
 import { admits, type Identity } from '../classroom/identity';
 import { type Bucket, createRateLimiter, defaultRates, type RateKind, rateKindOf } from './rate-limiter';
+import type { JanusClient } from '../sfu/janus-api';
+import { createSfuBridge, type SfuBridge } from '../sfu/sfu-bridge';
 import { toAckFail } from './wire-errors';
 
 export interface SocketData {
@@ -37,6 +42,10 @@ export interface SocketClassroomDeps {
   now?: () => number;
   rates?: Record<RateKind, Bucket>;
   grace?: ReconnectGrace;
+  /** The media server for large classes; without it every class keeps direct links. */
+  janus?: JanusClient;
+  /** Students beyond this many move a class to the media server. */
+  sfuThreshold?: number;
 }
 
 /** How long a dropped participant keeps their slot before they count as gone. */
@@ -61,7 +70,10 @@ export function attachSocketClassroom({
   now = Date.now,
   rates = defaultRates,
   grace = defaultGrace,
+  janus,
+  sfuThreshold = 6,
 }: SocketClassroomDeps) {
+  const mediaPolicy: rules.MediaPolicy = { sfuAvailable: !!janus, sfuThreshold };
   const graceTimers = new Set<ReturnType<typeof setTimeout>>();
   /** Handlers still running: a shutdown waits for them, so every acknowledged write is stored. */
   let inFlight = 0;
@@ -78,7 +90,40 @@ export function attachSocketClassroom({
     }
   });
 
+  const sfu: SfuBridge | undefined = janus
+    ? createSfuBridge({
+        janus,
+        log,
+        async published(member, streams) {
+          try {
+            const res = await store.apply(member.classId, (s) => rules.recordPublication(s, member.socketId, streams));
+            return rules.forwardingOf(res.value);
+          } catch (err) {
+            if (err instanceof ClassroomError) return null;
+            throw err;
+          }
+        },
+        announce: (classId, reply) => io.to(classRoom(classId)).emit('signal', { from: sfuPeer, data: reply }),
+      })
+    : undefined;
+
+  /** The media server forwards only what the class state allows: mutes, locks and removals act there too. */
+  const followOnMediaServer = (res: rules.CommandResult<unknown>) => {
+    if (!sfu || res.state.controls.media !== 'sfu') return;
+    const classId = res.state.sessionId;
+    for (const { target, event, payload } of res.events) {
+      if (event === 'participant-updated') {
+        const p = payload as Participant;
+        void sfu.forward(classId, rules.forwardingOf(p), res.state.sfuStreams?.[p.socketId]);
+      } else if (event === 'removed' && 'socket' in target) {
+        void sfu.kick(classId, target.socket);
+      }
+    }
+    if (res.state.participants.length === 0) void sfu.endClass(classId);
+  };
+
   const deliver = (res: rules.CommandResult<unknown>) => {
+    followOnMediaServer(res);
     for (const { target, event, payload } of res.events) {
       if ('socket' in target) io.to(target.socket).emit(event, payload as never);
       else {
@@ -95,6 +140,7 @@ export function attachSocketClassroom({
   let closed = false;
   const closeTimers = () => {
     closed = true;
+    void sfu?.close();
     for (const timer of graceTimers) clearTimeout(timer);
     graceTimers.clear();
   };
@@ -155,6 +201,7 @@ export function attachSocketClassroom({
 
     const leaveClass = async () => {
       const sessionId = socket.data.sessionId;
+      void sfu?.release(socket.id);
       if (!sessionId) return;
       socket.data.sessionId = undefined;
       socket.leave(classRoom(sessionId));
@@ -171,7 +218,9 @@ export function attachSocketClassroom({
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
       if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
-      const res = await store.apply(input.sessionId, (s) => rules.join(s, identity, socket.id, input, now()));
+      const res = await store.apply(input.sessionId, (s) =>
+        rules.andThen(rules.join(s, identity, socket.id, input, now()), (joinedState) => rules.fitMediaToSize(joinedState, mediaPolicy)),
+      );
       socket.data.sessionId = input.sessionId;
       await socket.join(classRoom(input.sessionId));
       deliver(res);
@@ -190,7 +239,19 @@ export function attachSocketClassroom({
 
     on('signal', async ({ to, data }) => {
       const sessionId = joined();
-      rules.checkSignal(await store.read(sessionId), socket.id, to);
+      const state = await store.read(sessionId);
+      if (to === sfuPeer) {
+        if (!sfu || state.controls.media !== 'sfu') throw notFound('this class does not use the media server');
+        const request = SfuRequestSchema.parse(data);
+        const self = rules.requireMember(state, socket.id);
+        if (request.kind === 'subscribe') rules.checkSignal(state, socket.id, request.feed);
+        // Janus may take a while (a feed not up yet): the ack does not wait, replies come as signals.
+        void sfu.handle({ classId: sessionId, socketId: socket.id, name: self.name }, request, (reply) =>
+          socket.emit('signal', { from: sfuPeer, data: reply }),
+        );
+        return {};
+      }
+      rules.checkSignal(state, socket.id, to);
       io.to(to).emit('signal', { from: socket.id, data });
       return {};
     });
@@ -218,6 +279,7 @@ export function attachSocketClassroom({
     on('ask-unmute', async ({ socketId }) => command((s) => rules.askUnmute(s, socket.id, socketId)));
     on('give-floor', async ({ socketId }) => ({ controls: await command((s) => rules.giveFloor(s, socket.id, socketId)) }));
     on('take-floor-back', async () => ({ controls: await command((s) => rules.takeFloorBack(s, socket.id)) }));
+    on('set-media-mode', async () => ({ controls: await command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
     on('remove-participant', async ({ socketId, reason }) => {
       await command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
       return {};
@@ -241,6 +303,8 @@ export function attachSocketClassroom({
 
     socket.on('disconnect', (reason) => {
       slog.debug({ reason }, 'socket disconnected');
+      // Its media connections died with the page or the network: a rejoin publishes anew.
+      void sfu?.release(socket.id);
       const sessionId = socket.data.sessionId;
       // Shutting down: the class is held for the clients to come back to another node or this one restarted.
       if (!sessionId || closed) return;
@@ -269,5 +333,5 @@ export function attachSocketClassroom({
   };
 
   /** `deliver` also serves what happens outside a socket's handlers (a cluster node reaping a dead node's participants). */
-  return { close: closeTimers, drain, deliver };
+  return { close: closeTimers, drain, deliver, sfu };
 }
