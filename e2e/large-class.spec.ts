@@ -102,11 +102,15 @@ test('a class that grows from 4 to 8 students moves to the media server; videos,
 test('mute and remove act on the media server, not only in the browsers', async ({ classroom }) => {
   test.setTimeout(120_000);
   const tutor = await join(classroom, 'tutor', 'Ada', '320x240@10');
-  const amy = await join(classroom, 'student', 'Amy');
+  const amy = await join(classroom, 'student', 'Amy', '640x480@15');
   const ben = await join(classroom, 'student', 'Ben');
   // A tutor expecting a large class moves it before it grows.
   await tutor.button('Use large-class video').click();
   for (const m of [tutor, amy, ben]) await expect(mode(m)).toHaveAttribute('data-mode', 'sfu');
+  // Students send small video in a large class, whatever their camera opened with.
+  const amyWidth = () =>
+    amy.page.getByTestId('self-preview').locator('video').evaluate((v: HTMLVideoElement) => (v.srcObject as MediaStream).getVideoTracks()[0].getSettings().width ?? 0);
+  await expect.poll(amyWidth).toBeLessThanOrEqual(320);
   await expectVideoPlaying(tutor.tileOf(amy).locator('video'));
   await expectVideoPlaying(amy.tutorVideo());
 

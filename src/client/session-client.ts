@@ -9,7 +9,7 @@ import type {
   Participant,
   ServerToClientEvents,
 } from '../protocol';
-import { type CaptureOptions, openLocalMedia, stopStream } from './media/local-media';
+import { type CaptureOptions, capVideo, largeClassStudentVideo, openLocalMedia, stopStream } from './media/local-media';
 import { createPeerMesh } from './media/peer-mesh';
 import { createSfuLinks } from './media/sfu-links';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
@@ -106,6 +106,7 @@ export class SessionClient {
     const mode = this.store.getState().media.controls.media;
     if (mode === this.topologyMode || this.options.observer) return;
     this.topologyMode = mode;
+    if (mode === 'sfu' && this.options.role === 'student') void capVideo(this.localStream, largeClassStudentVideo);
     this.topology.close();
     this.topology = this.createTopology(mode);
     this.topology.setLocalStream(this.localStream);
@@ -125,6 +126,7 @@ export class SessionClient {
       stopStream(media.stream);
       return;
     }
+    if (this.topologyMode === 'sfu' && this.options.role === 'student') await capVideo(media.stream, largeClassStudentVideo);
     this.localStream = media.stream;
     this.streams.set(localStreamKey, media.stream);
     this.topology.setLocalStream(media.stream);

@@ -69,3 +69,18 @@ export async function openLocalMedia(options: CaptureOptions, want = { audio: tr
 export function stopStream(stream: MediaStream | null): void {
   stream?.getTracks().forEach((t) => t.stop());
 }
+
+/** A student's camera in a large class: small frames, so the media server and the tutor's page keep up. */
+export const largeClassStudentVideo = { width: 320, height: 240, frameRate: 15 } as const;
+
+/** Caps the camera's frames at this size and rate (never raises them), for a stream already open. */
+export async function capVideo(stream: MediaStream | null, cap: { width: number; height: number; frameRate: number }): Promise<void> {
+  for (const track of stream?.getVideoTracks() ?? []) {
+    const { width = Infinity, height = Infinity, frameRate = Infinity } = track.getSettings();
+    if (width <= cap.width && height <= cap.height && frameRate <= cap.frameRate) continue;
+    await track
+      .applyConstraints({ width: { max: cap.width }, height: { max: cap.height }, frameRate: { max: cap.frameRate } })
+      // A camera that cannot go that small keeps what it has: the class still works, only heavier.
+      .catch(() => undefined);
+  }
+}
