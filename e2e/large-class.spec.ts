@@ -60,7 +60,7 @@ const audioPacketsFrom = (page: Page, userId: string) =>
   }, userId);
 
 test('1 tutor and 12 students through the media server: every student sees the tutor, the tutor sees the page', async ({ classroom }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(420_000);
   const tutor = await join(classroom, 'tutor', 'Ada', '320x240@10');
   const students: Member[] = [];
   for (let i = 1; i <= 12; i += 1) students.push(await join(classroom, 'student', `Student ${i}`));

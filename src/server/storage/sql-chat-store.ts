@@ -29,14 +29,81 @@ const toMessage = (row: Omit<Selectable<ChatMessagesTable>, 'seq'>): ChatMessage
   editedAt: row.edited_at,
 });
 
+/** Rows one multi-row INSERT may carry (9 parameters each: well under SQLite's and Postgres's limits). */
+const maxBatch = 500;
+
+interface Pending {
+  message: ChatMessage;
+  resolve(message: ChatMessage): void;
+  reject(err: unknown): void;
+}
+
+const rowOf = (message: ChatMessage) => ({
+  id: message.id,
+  session_id: message.sessionId,
+  user_id: message.userId,
+  user_name: message.userName,
+  role: message.role,
+  text: message.text,
+  type: message.type,
+  created_at: message.createdAt,
+  edited_at: message.editedAt,
+});
+
 /**
  * Chat messages in the database `openDatabase` opened. Order is insertion order (`seq`), never the
  * clock, so messages stamped in the same millisecond (or by a clock that stepped back) keep their order.
  * Each method is one statement in autocommit, so it resolves once committed.
+ *
+ * Appends are group-committed: those that arrive in the same turn of the event loop, or while the
+ * previous write is still in flight, go to the database together as one multi-row INSERT (one
+ * transaction, one commit), in the order they were called, and each resolves only once that statement
+ * committed. Under load this takes a commit (a WAL sync for SQLite, a round trip and a WAL flush for
+ * Postgres) per batch instead of per message; a lone message is written at once, as before. If a
+ * batch fails, its messages are written one by one, so one bad row fails only itself.
  */
 export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date = () => new Date()): ChatStore {
+  let queue: Pending[] = [];
+  let writing = false;
+  let scheduled = false;
+
+  const insert = (messages: ChatMessage[]) => db.insertInto('chat_messages').values(messages.map(rowOf)).execute();
+
+  async function flush() {
+    scheduled = false;
+    if (writing || queue.length === 0) return;
+    writing = true;
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    try {
+      await insert(batch.map((p) => p.message));
+      for (const p of batch) p.resolve(p.message);
+    } catch (err) {
+      if (batch.length === 1) batch[0].reject(err);
+      else {
+        for (const p of batch) {
+          try {
+            await insert([p.message]);
+            p.resolve(p.message);
+          } catch (one) {
+            p.reject(one);
+          }
+        }
+      }
+    } finally {
+      writing = false;
+      if (queue.length) schedule();
+    }
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void flush());
+  }
+
   return {
-    async append(input) {
+    append(input) {
       const message: ChatMessage = {
         id: randomUUID(),
         sessionId: input.sessionId,
@@ -48,21 +115,10 @@ export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date =
         createdAt: now().toISOString(),
         editedAt: null,
       };
-      await db
-        .insertInto('chat_messages')
-        .values({
-          id: message.id,
-          session_id: message.sessionId,
-          user_id: message.userId,
-          user_name: message.userName,
-          role: message.role,
-          text: message.text,
-          type: message.type,
-          created_at: message.createdAt,
-          edited_at: message.editedAt,
-        })
-        .execute();
-      return message;
+      return new Promise<ChatMessage>((resolve, reject) => {
+        queue.push({ message, resolve, reject });
+        schedule();
+      });
     },
 
     async history(sessionId, { before, limit = 100 } = {}) {
