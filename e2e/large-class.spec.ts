@@ -15,8 +15,8 @@ test.afterAll(async () => {
   await node?.stop();
 });
 
-const join = (classroom: Classroom, role: 'tutor' | 'student', name: string, video = '160x120@10') =>
-  classroom.join(role, name, { baseURL: node.url, video });
+const join = (classroom: Classroom, role: 'tutor' | 'student', name: string, video = '160x120@10', speaking = false) =>
+  classroom.join(role, name, { baseURL: node.url, video, speaking });
 
 const mode = (m: Member) => m.page.getByTestId('media-mode');
 
@@ -102,7 +102,7 @@ test('a class that grows from 4 to 8 students moves to the media server; videos,
 test('mute and remove act on the media server, not only in the browsers', async ({ classroom }) => {
   test.setTimeout(120_000);
   const tutor = await join(classroom, 'tutor', 'Ada', '320x240@10');
-  const amy = await join(classroom, 'student', 'Amy', '640x480@15');
+  const amy = await join(classroom, 'student', 'Amy', '640x480@15', true);
   const ben = await join(classroom, 'student', 'Ben');
   // A tutor expecting a large class moves it before it grows.
   await tutor.button('Use large-class video').click();
@@ -117,6 +117,9 @@ test('mute and remove act on the media server, not only in the browsers', async 
   // Amy's sound reaches the tutor through Janus.
   const first = await audioPacketsFrom(tutor.page, amy.userId);
   await expect.poll(() => audioPacketsFrom(tutor.page, amy.userId)).toBeGreaterThan(first + 20);
+  // Janus hears her speak (her microphone plays a steady tone), and the tutor's grid shows it; not Ben.
+  await expect(tutor.tileOf(amy)).toHaveAttribute('data-speaking', 'true');
+  await expect(tutor.tileOf(ben)).not.toHaveAttribute('data-speaking', 'true');
 
   await tutor.tileOf(amy).getByRole('button', { name: 'Mute Amy' }).click();
   await expect(amy.button('Unmute microphone')).toBeVisible();

@@ -28,6 +28,8 @@ export interface JoinOptions {
   denyMedia?: boolean;
   /** Another server to join through (a second node, a restarted server); the test server by default. */
   baseURL?: string;
+  /** The microphone plays a steady loud tone (the fake device only beeps briefly each second): someone speaking. */
+  speaking?: boolean;
 }
 
 /** Mints a join token the way an integrator would: HS256 with JWT_SECRET. */
@@ -115,6 +117,7 @@ export class Classroom {
     await context.addInitScript(recordCspViolations);
     await context.addInitScript(keepPeerConnections);
     if (options.denyMedia) await context.addInitScript(denyMedia);
+    if (options.speaking) await context.addInitScript(steadyTone);
     const page = await context.newPage();
     const url = `/session/${this.sessionId}?token=${encodeURIComponent(token)}&video=${options.video ?? '320x240@10'}`;
     await page.goto(url);
@@ -160,6 +163,28 @@ function keepPeerConnections() {
       kept.push(this);
     }
   } as typeof RTCPeerConnection;
+}
+
+/** Replaces the microphone with a steady tone, as if the person spoke without pause. */
+function steadyTone() {
+  const devices = navigator.mediaDevices;
+  const original = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    if (!constraints?.audio) return stream;
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    const out = audio.createMediaStreamDestination();
+    tone.frequency.value = 440;
+    tone.connect(out);
+    tone.start();
+    for (const track of stream.getAudioTracks()) {
+      stream.removeTrack(track);
+      track.stop();
+    }
+    stream.addTrack(out.stream.getAudioTracks()[0]);
+    return stream;
+  };
 }
 
 function denyMedia() {

@@ -18,6 +18,7 @@ export async function startMediaServer(options: { port: number; janusPort: numbe
   try {
     await server.start();
   } catch (err) {
+    await server.stop();
     await janus.stop();
     throw err;
   }

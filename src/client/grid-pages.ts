@@ -7,21 +7,27 @@ import { limits, type Participant } from '../protocol';
  * 0. the tutor, then admins (when shown at all)
  * 1. raised hands, earliest first
  * 2. whoever has the floor
- * 3. students with the microphone on (speaking, or about to)
- * 4. everyone else
+ * 3. whoever the media server hears speaking
+ * 4. students with the microphone on (about to speak)
+ * 5. everyone else
  *
  * Within a group it is join order, so a participant who changes group moves alone: nobody else's
  * place changes beyond what the rule asks.
  */
-export function orderForLargeClass(people: readonly Participant[], floorUserId: string | null): Participant[] {
+export function orderForLargeClass(
+  people: readonly Participant[],
+  floorUserId: string | null,
+  speaking: Readonly<Record<string, true>> = {},
+): Participant[] {
   const hands = 2;
   const group = (p: Participant) => {
     if (p.role === 'tutor') return 0;
     if (p.role === 'admin') return 1;
     if (p.isHandRaised) return hands;
     if (p.userId === floorUserId) return 3;
-    if (p.isAudioOn) return 4;
-    return 5;
+    if (speaking[p.socketId]) return 4;
+    if (p.isAudioOn) return 5;
+    return 6;
   };
   const keyed = people.map((p) => ({ p, group: group(p) }));
   keyed.sort(

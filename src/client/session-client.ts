@@ -92,6 +92,10 @@ export class SessionClient {
         })),
       // Tiles subscribe to the registry; the store holds no streams.
       onRemoteStream: (socketId: string, stream: MediaStream | null) => this.streams.set(socketId, stream),
+      onSpeaking: (socketId: string, speaking: boolean) =>
+        patchParticipants(this.store, (p) => ({
+          speaking: speaking ? { ...p.speaking, [socketId]: true } : without(p.speaking, socketId),
+        })),
     };
     const topology = mode === 'sfu' ? createSfuLinks(events) : createPeerMesh(events);
     topology.setOnScreen(this.onScreen);
@@ -172,7 +176,7 @@ export class SessionClient {
       this.syncTopology();
     });
     socket.on('user-left', ({ socketId }) => {
-      patchParticipants(this.store, (p) => ({ others: without(p.others, socketId) }));
+      patchParticipants(this.store, (p) => ({ others: without(p.others, socketId), speaking: without(p.speaking, socketId) }));
       this.syncTopology();
     });
     socket.on('signal', ({ from, data }) => this.topology.receive(from, data));
@@ -351,6 +355,7 @@ export class SessionClient {
     for (const id of Object.keys(others)) this.streams.set(id, null);
     patchParticipants(this.store, () => ({
       links: Object.fromEntries(Object.keys(others).map((id) => [id, 'reconnecting' as const])),
+      speaking: {},
     }));
   }
 

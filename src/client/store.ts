@@ -18,6 +18,8 @@ export interface ParticipantsSlice {
   /** Everyone else in the class, by socket id. */
   others: Record<string, Participant>;
   links: Record<string, LinkState>;
+  /** Who the media server hears speaking now, by socket id (large classes only). */
+  speaking: Record<string, true>;
 }
 
 export interface MediaSlice {
@@ -72,7 +74,7 @@ export interface ClassroomState {
 }
 
 export const initialClassroomState = (): ClassroomState => ({
-  participants: { self: null, others: {}, links: {} },
+  participants: { self: null, others: {}, links: {}, speaking: {} },
   media: {
     audioOn: false,
     videoOn: false,

@@ -40,5 +40,7 @@ export const SfuReplySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('closed'), link: z.string(), reason: z.string() }),
   /** A participant's media is (again) on the media server: subscriptions to it should be renewed. */
   z.object({ kind: z.literal('feed'), feed: z.string() }),
+  /** The media server hears a participant speaking, or no longer (its audio level, over about a second). */
+  z.object({ kind: z.literal('talking'), feed: z.string(), talking: z.boolean() }),
 ]);
 export type SfuReply = z.infer<typeof SfuReplySchema>;

@@ -49,6 +49,13 @@ describe('orderForLargeClass', () => {
     ]);
   });
 
+  it('puts whoever Janus hears speaking before open microphones that are silent', () => {
+    const early = person('early', { isAudioOn: true });
+    const talker = person('talker', { isAudioOn: true });
+    const hand = person('hand', { isHandRaised: true, handRaisedAt: 1 });
+    expect(names(orderForLargeClass([early, talker, hand], null, { [talker.socketId]: true }))).toEqual(['hand', 'talker', 'early']);
+  });
+
   it('shows the tutor and admins before every student', () => {
     const hand = person('hand', { isHandRaised: true, handRaisedAt: 1 });
     const admin = person('admin', { role: 'admin', isAudioOn: true });

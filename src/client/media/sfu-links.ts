@@ -217,6 +217,10 @@ export function createSfuLinks(options: TopologyEvents): MediaTopology {
   }
 
   function onReply(reply: SfuReply) {
+    if (reply.kind === 'talking') {
+      options.onSpeaking?.(reply.feed, reply.talking);
+      return;
+    }
     if (reply.kind === 'feed') {
       // Someone (re)published: renew a subscription to them, unless one is waiting for Janus now
       // (it will get the new publication; one with an offer already may have the old one).

@@ -7,6 +7,8 @@ export interface TopologyEvents {
   sendSignal(to: string, data: unknown): void;
   onLinkState(socketId: string, state: LinkState | null): void;
   onRemoteStream(socketId: string, stream: MediaStream | null): void;
+  /** Someone is heard speaking, or no longer (only the media server tells). */
+  onSpeaking?(socketId: string, speaking: boolean): void;
 }
 
 /**

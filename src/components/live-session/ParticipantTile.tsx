@@ -16,8 +16,9 @@ export function ParticipantTile({
 }) {
   const session = useSession();
   const stream = useStream(participant.socketId);
-  const { link, videoLocked, hasFloor } = useClassroom((s) => ({
+  const { link, videoLocked, hasFloor, speaking } = useClassroom((s) => ({
     link: s.participants.links[participant.socketId],
+    speaking: !!s.participants.speaking[participant.socketId],
     videoLocked: isLocked(s, participant, 'video'),
     hasFloor: s.media.controls.floorUserId === participant.userId,
   }));
@@ -32,8 +33,9 @@ export function ParticipantTile({
       data-user-id={participant.userId}
       data-role={role}
       data-socket-id={socketId}
-      aria-label={`${name}, ${role}`}
-      className={`relative aspect-video overflow-hidden rounded-xl bg-slate-800 ring-1 ring-slate-700 ${className}`}
+      data-speaking={speaking ? 'true' : undefined}
+      aria-label={`${name}, ${role}${speaking ? ', speaking' : ''}`}
+      className={`relative aspect-video overflow-hidden rounded-xl bg-slate-800 ${speaking ? 'ring-2 ring-emerald-400' : 'ring-1 ring-slate-700'} ${className}`}
     >
       {stream ? <VideoElement stream={stream} label={`Video of ${name}`} className={isVideoOn ? '' : 'invisible'} /> : null}
       {!stream || !isVideoOn ? (

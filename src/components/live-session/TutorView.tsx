@@ -20,7 +20,8 @@ export function ModeratorView({ showTutor }: { showTutor: boolean }) {
     selectOthers(s).filter((p) => (p.role === 'tutor' ? showTutor : p.role === 'student' || visibleToClass(p))),
   );
   const floorUserId = useClassroom((s) => s.media.controls.floorUserId);
-  const { items, page, pageCount, paged, setPage } = useGridPage(people, floorUserId);
+  const speaking = useClassroom((s) => s.participants.speaking);
+  const { items, page, pageCount, paged, setPage } = useGridPage(people, floorUserId, speaking);
   useOnScreenTiles(items.map((p) => p.socketId));
 
   return (

@@ -82,6 +82,8 @@ export function createSfuBridge({
   let session: Promise<JanusSession> | null = null;
   let control: Promise<JanusHandle> | null = null;
   const rooms = new Map<string, Promise<void>>();
+  /** Who Janus last said is speaking, per class: every publisher's handle hears it, the class once. */
+  const speaking = new Map<string, Set<string>>();
   /** By `${socketId} ${linkId}`. */
   const links = new Map<string, Link>();
   let closed = false;
@@ -140,6 +142,10 @@ export function createSfuBridge({
             audiocodec: 'opus',
             videocodec: 'vp8',
             notify_joining: false,
+            // Janus tells who is speaking: the tutor's grid puts speakers on its first page.
+            audiolevel_event: true,
+            audio_active_packets: 50,
+            audio_level_average: 50,
           });
         } catch (err) {
           // Another node of the cluster made it first.
@@ -150,6 +156,15 @@ export function createSfuBridge({
       ready.catch(() => rooms.delete(classId));
     }
     return ready;
+  }
+
+  function heardTalking(classId: string, socketId: string, talking: boolean) {
+    let now = speaking.get(classId);
+    if (!now) speaking.set(classId, (now = new Set()));
+    if (now.has(socketId) === talking) return;
+    if (talking) now.add(socketId);
+    else now.delete(socketId);
+    announce(classId, { kind: 'talking', feed: socketId, talking });
   }
 
   async function closeLink(link: Link) {
@@ -165,6 +180,11 @@ export function createSfuBridge({
     link.stopEvents = handle.onEvent((event) => {
       if (event.janus === 'webrtcup' && kind === 'publisher') {
         announce(member.classId, { kind: 'feed', feed: member.socketId });
+        return;
+      }
+      const said = event.data?.videoroom;
+      if (kind === 'publisher' && (said === 'talking' || said === 'stopped-talking') && event.data?.id !== undefined) {
+        heardTalking(member.classId, String(event.data.id), said === 'talking');
         return;
       }
       if (event.janus === 'hangup' || event.janus === 'detached') {
@@ -306,6 +326,7 @@ export function createSfuBridge({
     async endClass(classId) {
       // Whichever node saw the class empty closes the room, even if another node opened it.
       rooms.delete(classId);
+      speaking.delete(classId);
       try {
         await (await controlHandle()).request({ request: 'destroy', room: classId });
       } catch (err) {
