@@ -1,0 +1,266 @@
+/**
+ * Browser driver (a process of its own): headless Chromium with a fake camera, through Playwright.
+ * - `studentLink`: with the tutor's page in the class, opens a student's class link in a fresh
+ *   browser context and times until the tutor's video shows its first frame; once per run.
+ * - `fullClass`: opens 1 tutor + N students at the same moment and times until every expected video
+ *   plays (the tutor sees every student; each student sees the tutor).
+ * - `floor`: the media floor in the same browser: a blank page on the same server that takes the
+ *   fake camera and sends it through a loopback RTCPeerConnection pair to a <video>, until its first
+ *   frame (`pages` such pages at once).
+ * A frame counts when the <video> presents it (requestVideoFrameCallback), or, as a fallback, when
+ * `readyState >= 2 && videoWidth > 0 && currentTime > 0` is seen (polled every 10 ms).
+ */
+import { randomBytes } from 'node:crypto';
+import { type Browser, type BrowserContext, chromium } from '@playwright/test';
+import { SignJWT } from 'jose';
+import { onCleanup, serve } from './harness';
+import { assertLocal, sleep } from './client';
+
+let browser: Browser | null = null;
+onCleanup(async () => {
+  await browser?.close().catch(() => undefined);
+});
+
+async function launch(): Promise<Browser> {
+  browser ??= await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  return browser;
+}
+
+/**
+ * Runs in every page before its scripts: notes when each remote <video> presents its first frame
+ * (`window.__benchFrames[key] = epoch ms`; key: the tile's user id, `tutor:<id>` for the tutor's
+ * stage). Plain JavaScript in a string: a compiled function could carry helpers the page lacks.
+ */
+const recordFirstFrames = `(() => {
+  const frames = (window.__benchFrames = {});
+  const keyOf = (v) => {
+    if (v.closest('[data-testid="self-preview"]')) return null;
+    const host = v.closest('[data-user-id]');
+    const id = host ? host.getAttribute('data-user-id') : null;
+    if (!id) return null;
+    return v.getAttribute('data-testid') === 'tutor-video' ? 'tutor:' + id : id;
+  };
+  const mark = (v, at) => {
+    const key = keyOf(v);
+    if (key && !(key in frames) && v.videoWidth > 0) frames[key] = at;
+  };
+  const seen = new WeakSet();
+  setInterval(() => {
+    if (!window.__benchConnected && document.querySelector('[data-testid="connection-status"][data-status="connected"]')) {
+      window.__benchConnected = performance.timeOrigin + performance.now();
+    }
+    document.querySelectorAll('video').forEach((v) => {
+      if (!seen.has(v)) {
+        seen.add(v);
+        const onFrame = (t) => {
+          mark(v, performance.timeOrigin + t);
+          const key = keyOf(v);
+          if (!key || !(key in frames)) v.requestVideoFrameCallback(onFrame);
+        };
+        if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(onFrame);
+      }
+      if (v.readyState >= 2 && v.currentTime > 0) mark(v, performance.timeOrigin + performance.now());
+    });
+  }, 10);
+})();`;
+
+const mint = (secret: string, sessionId: string, role: 'tutor' | 'student', userId: string, name: string) => {
+  const at = Math.floor(Date.now() / 1000);
+  return new SignJWT({ name, role, sessionId })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt(at - 60)
+    .setExpirationTime(at + 3600)
+    .sign(new TextEncoder().encode(secret));
+};
+
+interface Person {
+  context: BrowserContext;
+  url: string;
+  userId: string;
+}
+
+async function person(url: string, secret: string, sessionId: string, role: 'tutor' | 'student', video: string): Promise<Person> {
+  const b = await launch();
+  const userId = `bench-${role}-${randomBytes(4).toString('hex')}`;
+  const token = await mint(secret, sessionId, role, userId, role === 'tutor' ? 'Tutor' : `Student ${userId.slice(-4)}`);
+  const context = await b.newContext({ baseURL: url });
+  await context.addInitScript({ content: recordFirstFrames });
+  return { context, userId, url: `/session/${sessionId}?token=${encodeURIComponent(token)}&video=${video}` };
+}
+
+/** When the page had its document (DOMContentLoaded) and when it showed "connected", epoch ms. */
+async function milestones(p: Person): Promise<{ loaded: number; connected: number }> {
+  return p.context.pages()[0].evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const w = window as unknown as { __benchConnected?: number };
+    return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN };
+  });
+}
+
+/** Waits until the page has a first frame for every key; resolves with the latest of those times. */
+async function framesOf(p: Person, keys: string[], timeoutMs: number): Promise<number> {
+  const page = p.context.pages()[0];
+  const handle = await page.waitForFunction(
+    (want: string[]) => {
+      const frames = (window as unknown as { __benchFrames?: Record<string, number> }).__benchFrames ?? {};
+      return want.every((k) => k in frames) ? Math.max(...want.map((k) => frames[k])) : false;
+    },
+    keys,
+    { timeout: timeoutMs, polling: 10 },
+  );
+  return (await handle.jsonValue()) as number;
+}
+
+export interface BrowserArgs {
+  url: string;
+  secret: string;
+  runs: number;
+  /** Capture size and rate the pages ask for, `WxH@fps`. */
+  video: string;
+  students?: number;
+  pages?: number;
+  /** A first, uncounted run (warms the browser's and the server's caches). */
+  warmUp?: boolean;
+}
+
+async function studentLink({ url, secret, runs, video, warmUp = true }: BrowserArgs) {
+  assertLocal(url);
+  const sessionId = `bench-browser-${randomBytes(3).toString('hex')}`;
+  const tutor = await person(url, secret, sessionId, 'tutor', video);
+  const tutorPage = await tutor.context.newPage();
+  await tutorPage.goto(tutor.url);
+  await tutorPage.getByTestId('connection-status').and(tutorPage.locator('[data-status="connected"]')).waitFor({ timeout: 30_000 });
+  const samples: number[] = [];
+  const loaded: number[] = [];
+  const connected: number[] = [];
+  const failures: string[] = [];
+  // One run to warm the browser and the server (code caches), not counted (skipped in quick runs).
+  for (let r = warmUp ? -1 : 0; r < runs; r++) {
+    const student = await person(url, secret, sessionId, 'student', video);
+    const page = await student.context.newPage();
+    try {
+      const t0 = Date.now();
+      await page.goto(student.url);
+      const shown = await framesOf(student, [`tutor:${tutor.userId}`], 20_000);
+      const at = await milestones(student);
+      if (r >= 0) {
+        samples.push(shown - t0);
+        loaded.push(at.loaded - t0);
+        connected.push(at.connected - t0);
+      }
+    } catch (err) {
+      failures.push((err as Error).message.split('\n')[0]);
+    } finally {
+      await student.context.close();
+    }
+    await sleep(500);
+  }
+  await tutor.context.close();
+  return { samples, failures, loaded, connected };
+}
+
+async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs) {
+  assertLocal(url);
+  const samples: number[] = [];
+  const loaded: number[] = [];
+  const connected: number[] = [];
+  const failures: string[] = [];
+  for (let r = 0; r < runs; r++) {
+    const sessionId = `bench-class-${randomBytes(3).toString('hex')}`;
+    const people = [await person(url, secret, sessionId, 'tutor', video)];
+    for (let s = 0; s < students; s++) people.push(await person(url, secret, sessionId, 'student', video));
+    const pages = await Promise.all(people.map((p) => p.context.newPage()));
+    const [tutor, ...rest] = people;
+    try {
+      const t0 = Date.now();
+      await Promise.all(pages.map((page, i) => page.goto(people[i].url)));
+      const done = await Promise.all([
+        framesOf(tutor, rest.map((s) => s.userId), 30_000),
+        ...rest.map((s) => framesOf(s, [`tutor:${tutor.userId}`], 30_000)),
+      ]);
+      samples.push(Math.max(...done) - t0);
+      const at = await Promise.all(people.map(milestones));
+      loaded.push(Math.max(...at.map((a) => a.loaded)) - t0);
+      connected.push(Math.max(...at.map((a) => a.connected)) - t0);
+    } catch (err) {
+      failures.push((err as Error).message.split('\n')[0]);
+    } finally {
+      await Promise.all(people.map((p) => p.context.close()));
+    }
+    await sleep(1000);
+  }
+  return { samples, failures, loaded, connected };
+}
+
+/** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */
+async function floor({ url, runs, video, pages: count = 1, warmUp = true }: BrowserArgs) {
+  assertLocal(url);
+  const b = await launch();
+  const [size, fps] = video.split('@');
+  const [width, height] = size.split('x').map(Number);
+  const samples: number[] = [];
+  const failures: string[] = [];
+  for (let r = warmUp ? -1 : 0; r < runs; r++) {
+    const contexts = await Promise.all(Array.from({ length: count }, () => b.newContext()));
+    try {
+      const pages = await Promise.all(contexts.map((c) => c.newPage()));
+      const t0 = Date.now();
+      const done = await Promise.all(
+        pages.map(async (page) => {
+          await page.goto(`${url}/health`);
+          return page.evaluate(
+            async ({ width, height, fps }) => {
+              const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: fps } });
+              const a = new RTCPeerConnection();
+              const b = new RTCPeerConnection();
+              a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+              b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+              const video = document.createElement('video');
+              video.muted = true;
+              video.autoplay = true;
+              document.body.append(video);
+              const first = new Promise<number>((resolve) => {
+                b.ontrack = (e) => {
+                  video.srcObject = e.streams[0];
+                  void video.play();
+                  video.requestVideoFrameCallback((t) => resolve(performance.timeOrigin + t));
+                };
+              });
+              for (const track of stream.getTracks()) a.addTrack(track, stream);
+              await a.setLocalDescription();
+              await b.setRemoteDescription(a.localDescription as RTCSessionDescription);
+              await b.setLocalDescription();
+              await a.setRemoteDescription(b.localDescription as RTCSessionDescription);
+              return first;
+            },
+            { width, height, fps: Number(fps) },
+          );
+        }),
+      );
+      if (r >= 0) samples.push(Math.max(...done) - t0);
+    } catch (err) {
+      failures.push((err as Error).message.split('\n')[0]);
+    } finally {
+      await Promise.all(contexts.map((c) => c.close()));
+    }
+    await sleep(300);
+  }
+  return { samples, failures };
+}
+
+serve({ studentLink, fullClass, floor });

@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserArgs } from '../load/browser';
+import { appRoot, settleServers, startGenerator } from '../lib/processes';
+import { startClassroom } from '../lib/servers';
+import { median } from '../lib/stats';
+import { type BenchContext, quietly, type Row, type Scenario, valueRow } from './types';
+
+/** Builds the web app (as `npm start` does) when the build is missing or older than its sources. */
+function ensureWebBuild(ctx: BenchContext): void {
+  const built = join(appRoot, 'dist/web/index.html');
+  const newest = (path: string): number => {
+    if (!existsSync(path)) return 0;
+    const st = statSync(path);
+    if (!st.isDirectory()) return st.mtimeMs;
+    return Math.max(st.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+  };
+  const sources = ['apps/web', 'src', 'vite.config.ts', 'package.json'].map((p) => join(appRoot, p));
+  if (existsSync(built) && Math.max(...sources.map(newest)) <= statSync(built).mtimeMs) return;
+  ctx.log('  building the web app (dist/web is missing or older than its sources)…');
+  const res = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: appRoot, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('the web app did not build');
+}
+
+const video = process.env.BENCH_VIDEO ?? '320x240@30';
+
+export const browser: Scenario = {
+  id: 'browser',
+  title: `5. Browser (headless Chromium, fake camera at ${video})`,
+  async run(ctx) {
+    ensureWebBuild(ctx);
+    const [server, driver] = await Promise.all([
+      startClassroom(ctx, { name: 'classroom-web', web: true }),
+      startGenerator('browser', 'bench/load/browser.ts', { deadlineMs: ctx.pick(90_000, 600_000) }),
+    ]);
+    type Out = { samples: number[]; failures: string[]; loaded?: number[]; connected?: number[] };
+    const args = (runs: number, extra: Partial<BrowserArgs> = {}): BrowserArgs => ({ url: server.url, secret: ctx.secret, runs, video, warmUp: ctx.mode === 'full', ...extra });
+    const linkRuns = ctx.pick(2, 10);
+    const classRuns = ctx.pick(1, 5);
+    const students = 5;
+    const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
+    const report = (label: string, out: Out) => {
+      const phases = out.loaded ? ` (page loaded ${secs(out.loaded)} · connected ${secs(out.connected ?? [])})` : '';
+      ctx.log(`  ${label}: ${secs(out.samples)} s${phases}${out.failures.length ? ` · failed: ${out.failures.join(' | ')}` : ''}`);
+      return out;
+    };
+    /** Where the time went, medians: page loaded (DOMContentLoaded), "connected" shown, video. */
+    const breakdown = (out: Out) =>
+      `medians: page loaded ${(median(out.loaded ?? []) / 1000).toFixed(2)} s → "connected" ${(median(out.connected ?? []) / 1000).toFixed(2)} s → video ${(median(out.samples) / 1000).toFixed(2)} s`;
+    try {
+      const call = (label: string, cmd: string, a: BrowserArgs) =>
+        quietly(ctx, `browser ${label}`, () => settleServers(5000).then(() => driver.call<Out>(cmd, a, 400_000))).then((out) => report(label, out));
+      const linkFloor = await call('floor, 1 page', 'floor', args(ctx.pick(1, linkRuns), { pages: 1 }));
+      const link = await call('student link → tutor video', 'studentLink', args(linkRuns));
+      const classFloor = await call(`floor, ${students + 1} pages at once`, 'floor', args(classRuns, { pages: students + 1 }));
+      const full = await call(`1 tutor + ${students} students`, 'fullClass', args(classRuns, { students }));
+      const s = (xs: number[]) => xs.map((x) => x / 1000);
+      const rows: Row[] = [
+        valueRow({
+          id: 'browser-link',
+          section: '5. Browser, one node',
+          name: `student opens the class link → tutor's video plays (median of ${link.samples.length})`,
+          unit: 's',
+          runs: [median(s(link.samples))],
+          floorName: 'blank page: camera → loopback RTCPeerConnection → first frame',
+          floorRuns: [median(s(linkFloor.samples))],
+          targets: [{ text: 'median < 1.0 s', metric: 'value', op: '<', limit: 1.0 }],
+          notes: [
+            breakdown(link),
+            `every run (s): ${s(link.samples).map((x) => x.toFixed(2)).join(', ')}${link.failures.length ? `; ${link.failures.length} failed` : ''}; floor: ${s(linkFloor.samples)
+              .map((x) => x.toFixed(2))
+              .join(', ')}`,
+          ],
+        }),
+        valueRow({
+          id: 'browser-class',
+          section: '5. Browser, one node',
+          name: `1 tutor + ${students} students open at once → every expected video plays (median of ${full.samples.length})`,
+          unit: 's',
+          runs: [median(s(full.samples))],
+          floorName: `${students + 1} blank pages at once, as above`,
+          floorRuns: [median(s(classFloor.samples))],
+          targets: [{ text: '< 3 s', metric: 'value', op: '<', limit: 3 }],
+          notes: [
+            `${breakdown(full)} (the slowest page of each)`,
+            `every run (s): ${s(full.samples).map((x) => x.toFixed(2)).join(', ')}${full.failures.length ? `; ${full.failures.length} failed` : ''}; floor: ${s(classFloor.samples)
+              .map((x) => x.toFixed(2))
+              .join(', ')}`,
+          ],
+        }),
+      ];
+      return rows;
+    } finally {
+      await driver.stop();
+      await server.stop();
+    }
+  },
+};

@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import type { JoinConfig, JoinResult } from '../load/join';
+import { busyBetween, cpuTimes } from '../lib/machine';
+import { type Generator, type ServerHandle, settleServers, startGenerator } from '../lib/processes';
+import { startClassroom, startFloor } from '../lib/servers';
+import { type Latency, latency, sleep } from '../lib/stats';
+import { type BenchContext, latencyRow, quietly, type Row, type Scenario, type Target } from './types';
+
+export interface JoinShape {
+  classes: number;
+  perClass: number;
+}
+
+export interface JoinMeasurement {
+  latency: Latency;
+  result: JoinResult;
+  /** Server CPU used per second of the measurement, summed over the nodes (1.0 = one core). */
+  serverCpu: number;
+  eldP99: number;
+  /** The whole machine's CPU (every core, clients included) during the measurement, 0–1. */
+  machineBusy: number;
+  /** The longest garbage-collection pause in the servers, and their share of the time. */
+  gcMaxMs: number;
+  gcShare: number;
+}
+
+const joinDuration = (ctx: BenchContext) => ctx.pick(1000, 10_000);
+
+/** The join generator: a process of its own, used for every measurement of a scenario. */
+export const joinGenerator = (ctx: BenchContext, label: string) =>
+  startGenerator(`join-${label}`, 'bench/load/join.ts', { deadlineMs: ctx.pick(110_000, 20 * 60_000) });
+
+/** One run of the join generator against `servers`. */
+export async function measureJoin(
+  ctx: BenchContext,
+  generator: Generator,
+  servers: ServerHandle[],
+  shape: JoinShape,
+  label: string,
+): Promise<JoinMeasurement> {
+  return quietly(ctx, `join ${label}`, () => measureJoinOnce(ctx, generator, servers, shape, label));
+}
+
+async function measureJoinOnce(
+  ctx: BenchContext,
+  generator: Generator,
+  servers: ServerHandle[],
+  shape: JoinShape,
+  label: string,
+): Promise<JoinMeasurement> {
+  const durationMs = joinDuration(ctx);
+  try {
+    await settleServers(ctx.pick(3000, 15_000));
+    await Promise.all(servers.map((s) => s.stats({ reset: true })));
+    const cpuBefore = cpuTimes();
+    const config: JoinConfig = {
+      urls: servers.map((s) => s.url),
+      secret: ctx.secret,
+      prefix: `bench-join-${randomBytes(3).toString('hex')}`,
+      classes: shape.classes,
+      perClass: shape.perClass,
+      durationMs,
+      intervalMs: 1000,
+    };
+    const result = await generator.call<JoinResult>('run', config, durationMs + 170_000);
+    const stats = await Promise.all(servers.map((s) => s.stats({ reset: true })));
+    if (result.failedJoins) ctx.log(`  ${label}: ${result.failedJoins} background joins failed (${result.firstError})`);
+    if (result.probeErrors) ctx.log(`  ${label}: ${result.probeErrors} probe joins failed`);
+    return {
+      latency: latency(result.samples),
+      result,
+      serverCpu: stats.reduce((a, s) => a + s.cpuMs / s.wallMs, 0),
+      eldP99: Math.max(...stats.map((s) => s.eld.p99)),
+      machineBusy: busyBetween(cpuBefore, cpuTimes()),
+      gcMaxMs: Math.max(...stats.map((s) => s.gc.maxMs)),
+      gcShare: Math.max(...stats.map((s) => s.gc.totalMs / s.wallMs)),
+    };
+  } finally {
+    // The servers finish the leaves of the closed sockets before the next measurement starts.
+    await sleep(ctx.pick(100, 300));
+  }
+}
+
+export const joinShapes = (ctx: BenchContext): JoinShape[] =>
+  ctx.pick(
+    // Quick: one small shape, enough to keep the code working.
+    [{ classes: 10, perClass: 10 }],
+    [
+      { classes: 100, perClass: 10 },
+      { classes: 100, perClass: 30 },
+    ],
+  );
+
+export const shapeName = ({ classes, perClass }: JoinShape) =>
+  `${classes} classes × ${perClass} (${(classes * perClass).toLocaleString('en-US')} sockets)`;
+
+export const joinTargets = (shape: JoinShape): Target[] =>
+  shape.perClass === 10
+    ? [
+        { text: 'p99 < 20 ms (at 1,000 sockets)', metric: 'p99', op: '<', limit: 20 },
+        { text: 'p99 ≤ 1.5× floor', metric: 'ratio', op: '<=', limit: 1.5 },
+      ]
+    : [];
+
+export const join: Scenario = {
+  id: 'join',
+  title: '1. Join latency (join-session + get-session-users until existing-users)',
+  async run(ctx) {
+    const [server, floor, generator] = await Promise.all([startClassroom(ctx, { name: 'classroom' }), startFloor(ctx), joinGenerator(ctx, 'one-node')]);
+    const rows: Row[] = [];
+    try {
+      for (const shape of joinShapes(ctx)) {
+        const runs: JoinMeasurement[] = [];
+        const floors: JoinMeasurement[] = [];
+        for (let r = 0; r < ctx.runs; r++) {
+          // Alternate the order, so a drift of the machine does not always favour one side.
+          const order = r % 2 === 0 ? (['floor', 'classroom'] as const) : (['classroom', 'floor'] as const);
+          for (const which of order) {
+            const m = await measureJoin(ctx, generator, [which === 'floor' ? floor : server], shape, `${which}-${shape.classes}x${shape.perClass}`);
+            (which === 'floor' ? floors : runs).push(m);
+            ctx.log(
+              `  run ${r + 1} ${which.padEnd(9)} ${shape.classes}x${shape.perClass}: p50 ${m.latency.p50.toFixed(2)} ms, p99 ${m.latency.p99.toFixed(2)} ms (n=${m.latency.n}), server CPU ${(m.serverCpu * 100).toFixed(0)}% (machine ${(m.machineBusy * 100).toFixed(0)}%), ELD p99 ${m.eldP99.toFixed(1)} ms, GC max ${m.gcMaxMs.toFixed(0)} ms (${(m.gcShare * 100).toFixed(1)}%)`,
+            );
+          }
+        }
+        rows.push(
+          latencyRow({
+            id: `join-${shape.perClass}`,
+            section: '1. Join latency, one node',
+            name: `join + existing-users, ${shapeName(shape)}`,
+            runs: runs.map((m) => m.latency),
+            floorName: 'bare Socket.IO',
+            floorRuns: floors.map((m) => m.latency),
+            targets: joinTargets(shape),
+            notes: [
+              `${runs[0]?.latency.n ?? 0} joins per run (each class's extra student joins once a second); server CPU ${(
+                (runs.reduce((a, m) => a + m.serverCpu, 0) / Math.max(1, runs.length)) *
+                100
+              ).toFixed(0)}% of a core during the measurement`,
+            ],
+          }),
+        );
+      }
+    } finally {
+      await Promise.all([server.stop(), floor.stop(), generator.stop()]);
+    }
+    return rows;
+  },
+};
