@@ -1,5 +1,6 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
+import { setPriority } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sleep } from './stats';
@@ -237,7 +238,17 @@ export interface Generator {
  * Starts a load generator (a module under bench/load that calls `serve`), a process of its own.
  * It exits by itself at `deadlineMs` whatever happens, and when the bench goes away.
  */
-export async function startGenerator(name: string, file: string, { deadlineMs }: { deadlineMs: number }): Promise<Generator> {
+export interface GeneratorOptions {
+  deadlineMs: number;
+  /**
+   * Lower CPU priority (`nice`, 1–19) for a generator that only stands in for other people's
+   * browsers: on a small machine its work competes with the server's and the measuring client's,
+   * which real classmates, on machines of their own, do not.
+   */
+  background?: number;
+}
+
+export async function startGenerator(name: string, file: string, { deadlineMs, background }: GeneratorOptions): Promise<Generator> {
   const child = fork(resolve(root, file), [], {
     cwd: root,
     execArgv: ['--import', 'tsx'],
@@ -246,6 +257,7 @@ export async function startGenerator(name: string, file: string, { deadlineMs }:
     detached: true,
   });
   track(name, child);
+  if (background && child.pid) setPriority(child.pid, background);
   // A send on a channel that just closed is reported here and in the call's callback, not thrown.
   child.on('error', () => undefined);
   let nextId = 1;

@@ -53,14 +53,16 @@ function verdictText(row: Row): string {
 
 const columns = ['measure', 'figure', 'floor', 'vs floor / reference', 'target', 'result'] as const;
 
-function cells(row: Row): string[] {
+/** Quick runs use counts far below the targets' (600 sockets, not 10,000): their verdicts only hint. */
+function cells(row: Row, mode: Report['mode']): string[] {
+  const verdict = verdictText(row);
   return [
     row.name,
     figureText(row, 'figure'),
     row.floor ? `${figureText(row, 'floor')}${row.floorName ? ` (${row.floorName})` : ''}` : '—',
     compareText(row),
     row.targets.map((t) => t.text).join('; ') || '—',
-    verdictText(row) || '—',
+    verdict ? (mode === 'quick' ? `${verdict} (quick counts: only the full run judges)` : verdict) : '—',
   ];
 }
 
@@ -68,7 +70,7 @@ function cells(row: Row): string[] {
 export function textTable(report: Report): string {
   const lines: string[] = [];
   const widths = columns.map((c) => c.length);
-  const all = report.rows.map(cells);
+  const all = report.rows.map((row) => cells(row, report.mode));
   for (const r of all) r.forEach((c, i) => (widths[i] = Math.min(70, Math.max(widths[i], c.length))));
   const line = (cs: readonly string[]) => cs.map((c, i) => c.padEnd(widths[i])).join(' │ ');
   lines.push(line(columns), widths.map((w) => '─'.repeat(w)).join('─┼─'));
@@ -114,7 +116,7 @@ export function markdownBlock(report: Report): string {
       out.push(`| | **${section}** | | | | | |`);
     }
     n += 1;
-    out.push(`| ${n} | ${cells(row).map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
+    out.push(`| ${n} | ${cells(row, report.mode).map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   out.push('');
   const noted = report.rows.filter((r) => r.notes.length);

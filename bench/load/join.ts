@@ -1,8 +1,11 @@
 /**
- * Load generator: join latency. Fills `classes` classes with `perClass - 1` members each (all
- * connected at once), then one more student per class joins again and again: `join-session`, then
- * `get-session-users`, until `existing-users` arrives; then `leave-session`. Works the same against
- * the classroom and the floor (which ignores auth and answers with as many users as `floorUsers`).
+ * Load generator: join latency. Two of these processes take part in a measurement. The members'
+ * one fills `classes` classes with `perClass - 1` members each (all connected at once) and holds
+ * them; the probes' one, which holds nothing else, has one more student per class join again and
+ * again: `join-session`, then `get-session-users`, until `existing-users` arrives; then
+ * `leave-session`. Apart, so the members' share of every join's broadcasts (a real classmate's
+ * browser handles its own) does not delay the clock of the probes. Works the same against the
+ * classroom and the floor (which ignores auth and answers with as many users as `floorUsers`).
  */
 import { serve } from './harness';
 import { closeAll, connect, emitAck, joinMany, mapLimit, mint, nextEvent, type Role, sleep } from './client';
@@ -20,26 +23,45 @@ export interface JoinConfig {
   intervalMs: number;
 }
 
-export interface JoinResult {
-  samples: number[];
+export interface FillResult {
   background: number;
   failedJoins: number;
   firstError?: string;
-  probeErrors: number;
   fillMs: number;
 }
 
-async function run(config: JoinConfig): Promise<JoinResult> {
-  const { urls, secret, prefix, classes, perClass, durationMs, intervalMs } = config;
-  const urlOf = (i: number) => urls[i % urls.length];
-  const sessionIds = Array.from({ length: classes }, (_, c) => `${prefix}-${c}`);
+export interface ProbeResult {
+  samples: number[];
+  probeErrors: number;
+}
+
+export type JoinResult = FillResult & ProbeResult;
+
+const sessionIdsOf = ({ prefix, classes }: JoinConfig) => Array.from({ length: classes }, (_, c) => `${prefix}-${c}`);
+const urlOf = (urls: string[], i: number) => urls[i % urls.length];
+
+/** The members' process: joins everyone but the probes, and holds them until `release`. */
+async function fill(config: JoinConfig): Promise<FillResult> {
+  const { urls, secret, perClass } = config;
   const plan: Array<{ role: Role; sessionId: string }> = [];
-  for (const sessionId of sessionIds) {
+  for (const sessionId of sessionIdsOf(config)) {
     for (let m = 0; m < perClass - 1; m++) plan.push({ role: m === 0 ? 'tutor' : 'student', sessionId });
   }
-  const filled = await joinMany(urlOf, secret, plan, 100);
+  const filled = await joinMany((i) => urlOf(urls, i), secret, plan, 100);
+  return { background: plan.length - filled.failed, failedJoins: filled.failed, firstError: filled.firstError, fillMs: Math.round(filled.ms) };
+}
+
+async function release(): Promise<void> {
+  closeAll();
+  await sleep(100);
+}
+
+/** The probes' process: one extra student per class, joining and leaving for `durationMs`. */
+async function probe(config: JoinConfig): Promise<ProbeResult> {
+  const { urls, secret, perClass, durationMs, intervalMs } = config;
+  const sessionIds = sessionIdsOf(config);
   const probes = await mapLimit(sessionIds, 50, async (sessionId, c) =>
-    connect(urlOf(c + perClass - 1), await mint(secret, 'student', sessionId)),
+    connect(urlOf(urls, c + perClass - 1), await mint(secret, 'student', sessionId)),
   );
   await sleep(300);
 
@@ -67,14 +89,7 @@ async function run(config: JoinConfig): Promise<JoinResult> {
   );
   closeAll();
   await sleep(100);
-  return {
-    samples,
-    background: plan.length - filled.failed,
-    failedJoins: filled.failed,
-    firstError: filled.firstError,
-    probeErrors,
-    fillMs: Math.round(filled.ms),
-  };
+  return { samples, probeErrors };
 }
 
-serve({ run });
+serve({ fill, probe, release });

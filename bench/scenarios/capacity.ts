@@ -58,7 +58,9 @@ async function ramp(ctx: BenchContext, server: ServerHandle, label: string): Pro
   try {
     const started = await Promise.all(
       Array.from({ length: workersCount + 1 }, (_, w) =>
-        startGenerator(w === workersCount ? `capacity-${label}-probe` : `capacity-${label}-${w}`, 'bench/load/capacity.ts', { deadlineMs }),
+        w === workersCount
+          ? startGenerator(`capacity-${label}-probe`, 'bench/load/capacity.ts', { deadlineMs })
+          : startGenerator(`capacity-${label}-${w}`, 'bench/load/capacity.ts', { deadlineMs, background: 19 }),
       ),
     );
     // The probing students live in a process of their own, which holds nothing else: a busy load

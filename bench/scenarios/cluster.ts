@@ -28,7 +28,7 @@ export const cluster: Scenario = {
       nodes.push(started[0], started[1]);
       floor = started[2];
       const [, , bare, joins, fans] = started;
-      generators.push(joins, fans);
+      generators.push(joins.members, joins.probes, fans);
       const runs = ctx.runs;
 
       for (const shape of joinShapes(ctx)) {

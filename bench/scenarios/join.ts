@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JoinConfig, JoinResult } from '../load/join';
+import type { FillResult, JoinConfig, JoinResult, ProbeResult } from '../load/join';
 import { busyBetween, cpuTimes } from '../lib/machine';
 import { type Generator, type ServerHandle, settleServers, startGenerator } from '../lib/processes';
 import { startClassroom, startFloor } from '../lib/servers';
@@ -26,14 +26,27 @@ export interface JoinMeasurement {
 
 const joinDuration = (ctx: BenchContext) => ctx.pick(1000, 10_000);
 
-/** The join generator: a process of its own, used for every measurement of a scenario. */
-export const joinGenerator = (ctx: BenchContext, label: string) =>
-  startGenerator(`join-${label}`, 'bench/load/join.ts', { deadlineMs: ctx.pick(110_000, 20 * 60_000) });
+/** The join generators: the members' process and the probes' process, used for every measurement of a scenario. */
+export interface JoinGenerators {
+  members: Generator;
+  probes: Generator;
+}
+
+export async function joinGenerator(ctx: BenchContext, label: string): Promise<JoinGenerators> {
+  const deadlineMs = ctx.pick(110_000, 20 * 60_000);
+  const [members, probes] = await Promise.all([
+    startGenerator(`join-${label}-members`, 'bench/load/join.ts', { deadlineMs, background: 19 }),
+    startGenerator(`join-${label}-probes`, 'bench/load/join.ts', { deadlineMs }),
+  ]);
+  return { members, probes };
+}
+
+export const stopJoinGenerator = (g: JoinGenerators) => Promise.all([g.members.stop(), g.probes.stop()]);
 
 /** One run of the join generator against `servers`. */
 export async function measureJoin(
   ctx: BenchContext,
-  generator: Generator,
+  generator: JoinGenerators,
   servers: ServerHandle[],
   shape: JoinShape,
   label: string,
@@ -43,7 +56,7 @@ export async function measureJoin(
 
 async function measureJoinOnce(
   ctx: BenchContext,
-  generator: Generator,
+  generator: JoinGenerators,
   servers: ServerHandle[],
   shape: JoinShape,
   label: string,
@@ -62,7 +75,14 @@ async function measureJoinOnce(
       durationMs,
       intervalMs: 1000,
     };
-    const result = await generator.call<JoinResult>('run', config, durationMs + 170_000);
+    let result: JoinResult;
+    try {
+      const filled = await generator.members.call<FillResult>('fill', config, 150_000);
+      const probed = await generator.probes.call<ProbeResult>('probe', config, durationMs + 30_000);
+      result = { ...filled, ...probed };
+    } finally {
+      await generator.members.call('release', {}, 10_000).catch(() => undefined);
+    }
     const stats = await Promise.all(servers.map((s) => s.stats({ reset: true })));
     if (result.failedJoins) ctx.log(`  ${label}: ${result.failedJoins} background joins failed (${result.firstError})`);
     if (result.probeErrors) ctx.log(`  ${label}: ${result.probeErrors} probe joins failed`);
@@ -142,7 +162,7 @@ export const join: Scenario = {
         );
       }
     } finally {
-      await Promise.all([server.stop(), floor.stop(), generator.stop()]);
+      await Promise.all([server.stop(), floor.stop(), stopJoinGenerator(generator)]);
     }
     return rows;
   },
