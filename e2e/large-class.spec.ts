@@ -157,3 +157,32 @@ test('a Firefox student in a large class sends and receives through the media se
   await expectVideoPlaying(fox.tutorVideo());
   await expectVideoPlaying(tutor.tileOf(fox).locator('video'));
 });
+
+test('a class started as a large one from the home page is on the media server from its first member', async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  await page.goto(`${node.url}/`);
+  await page.getByLabel('Class title').fill('Lecture hall');
+  await page.getByLabel('Your name').fill('Ada');
+  await page.getByLabel(/Large class/).check();
+  await page.getByRole('button', { name: 'Start class' }).click();
+  await expect(page.getByText('is ready, as a large class')).toBeVisible();
+  const invite = await page.getByTestId('invite-link').inputValue();
+  const tutorLink = await page.getByTestId('tutor-link').inputValue();
+  await page.goto(`${tutorLink}&video=320x240@10`);
+  await expect(page.getByTestId('media-mode')).toHaveAttribute('data-mode', 'sfu');
+
+  const studentContext = await browser.newContext();
+  try {
+    const student = await studentContext.newPage();
+    await student.goto(invite);
+    await student.getByLabel('Your name').fill('Amy');
+    await student.getByRole('button', { name: 'Join class' }).click();
+    await expect(student.getByTestId('media-mode')).toHaveAttribute('data-mode', 'sfu');
+    await expectVideoPlaying(student.getByTestId('tutor-video'));
+    const tile = page.locator('[data-testid="participant-tile"][data-role="student"]');
+    await expect(tile).toContainText('Amy');
+    await expectVideoPlaying(tile.locator('video'));
+  } finally {
+    await studentContext.close();
+  }
+});

@@ -73,12 +73,15 @@ async function probe(args: ProbeArgs) {
   const slow: Array<{ at: number; total: number; join: number }> = [];
   let errors = 0;
   let firstError: string | undefined;
-  const end = performance.now() + args.durationMs;
+  const begin = performance.now();
+  const end = begin + args.durationMs;
   await Promise.all(
     probes.map(async (socket, c) => {
       const sessionId = args.sessionIds[c];
-      await sleep((c / probes.length) * args.intervalMs);
-      while (performance.now() < end) {
+      // A fixed schedule per class, spread over the interval: no probe may wake at the end with the others.
+      for (let at = begin + (c / probes.length) * args.intervalMs; at < end; at += args.intervalMs) {
+        const due = at - performance.now();
+        if (due > 0) await sleep(due);
         const t0 = performance.now();
         const joined = await emitAck(socket, 'join-session', { sessionId });
         const t1 = performance.now();
@@ -93,8 +96,6 @@ async function probe(args: ProbeArgs) {
         }
         if (total > 50) slow.push({ at: Math.round(Date.now()), total: Math.round(total), join: Math.round(t1 - t0) });
         await emitAck(socket, 'leave-session', {});
-        const wait = Math.min(t0 + args.intervalMs, end) - performance.now();
-        if (wait > 0) await sleep(wait);
       }
     }),
   );

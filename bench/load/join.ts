@@ -21,6 +21,8 @@ export interface JoinConfig {
   durationMs: number;
   /** Each class's probe joins once per interval (3 session events each time: under its 5/s bucket). */
   intervalMs: number;
+  /** Joins slower than this are noted with when they started. */
+  slowMs?: number;
 }
 
 export interface FillResult {
@@ -33,6 +35,8 @@ export interface FillResult {
 export interface ProbeResult {
   samples: number[];
   probeErrors: number;
+  /** When (ms into the probing) each join slower than `slowMs` started: clustered means a stall somewhere. */
+  slowAt?: number[];
 }
 
 export type JoinResult = FillResult & ProbeResult;
@@ -58,7 +62,7 @@ async function release(): Promise<void> {
 
 /** The probes' process: one extra student per class, joining and leaving for `durationMs`. */
 async function probe(config: JoinConfig): Promise<ProbeResult> {
-  const { urls, secret, perClass, durationMs, intervalMs } = config;
+  const { urls, secret, perClass, durationMs, intervalMs, slowMs = 10 } = config;
   const sessionIds = sessionIdsOf(config);
   const probes = await mapLimit(sessionIds, 50, async (sessionId, c) =>
     connect(urlOf(urls, c + perClass - 1), await mint(secret, 'student', sessionId)),
@@ -66,30 +70,35 @@ async function probe(config: JoinConfig): Promise<ProbeResult> {
   await sleep(300);
 
   const samples: number[] = [];
+  const slowAt: number[] = [];
   let probeErrors = 0;
-  const end = performance.now() + durationMs;
+  const begin = performance.now();
+  const end = begin + durationMs;
   await Promise.all(
     probes.map(async (probe, c) => {
       const sessionId = sessionIds[c];
-      // Spread the classes over the interval so joins arrive evenly.
-      await sleep((c / probes.length) * intervalMs);
-      while (performance.now() < end) {
+      // Each class on a fixed schedule, the classes spread evenly over the interval. (Waking every
+      // probe at the end instead, as this once did, had them all join in the same instant: a burst
+      // that was 2–7% of the samples and made the p99.)
+      for (let at = begin + (c / probes.length) * intervalMs; at < end; at += intervalMs) {
+        const wait = at - performance.now();
+        if (wait > 0) await sleep(wait);
         const started = performance.now();
         const joined = await emitAck(probe, 'join-session', { sessionId });
         const users = nextEvent<{ users: unknown[] }>(probe, 'existing-users', 15_000);
         const listed = joined.ok ? await emitAck(probe, 'get-session-users', { sessionId, floorUsers: perClass - 1 }) : joined;
         const event = await users.catch(() => null);
-        if (joined.ok && listed.ok && event) samples.push(Number((performance.now() - started).toFixed(3)));
+        const took = performance.now() - started;
+        if (joined.ok && listed.ok && event) samples.push(Number(took.toFixed(3)));
         else probeErrors += 1;
+        if (took > slowMs && slowAt.length < 1000) slowAt.push(Math.round(started - begin));
         await emitAck(probe, 'leave-session', {});
-        const next = Math.min(started + intervalMs, end) - performance.now();
-        if (next > 0) await sleep(next);
       }
     }),
   );
   closeAll();
   await sleep(100);
-  return { samples, probeErrors };
+  return { samples, probeErrors, slowAt };
 }
 
 serve({ fill, probe, release });

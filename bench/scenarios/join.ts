@@ -6,6 +6,9 @@ import { startClassroom, startFloor } from '../lib/servers';
 import { type Latency, latency, sleep } from '../lib/stats';
 import { type BenchContext, latencyRow, quietly, type Row, type Scenario, type Target } from './types';
 
+/** A join slower than this is noted with when it started, to tell stalls from spread-out delays. */
+const slowMs = 10;
+
 export interface JoinShape {
   classes: number;
   perClass: number;
@@ -64,8 +67,6 @@ async function measureJoinOnce(
   const durationMs = joinDuration(ctx);
   try {
     await settleServers(ctx.pick(3000, 15_000));
-    await Promise.all(servers.map((s) => s.stats({ reset: true })));
-    const cpuBefore = cpuTimes();
     const config: JoinConfig = {
       urls: servers.map((s) => s.url),
       secret: ctx.secret,
@@ -74,10 +75,17 @@ async function measureJoinOnce(
       perClass: shape.perClass,
       durationMs,
       intervalMs: 1000,
+      slowMs,
     };
     let result: JoinResult;
+    let cpuBefore: ReturnType<typeof cpuTimes>;
     try {
       const filled = await generator.members.call<FillResult>('fill', config, 150_000);
+      // The classroom is still telling every class about the joins just made (each one stored and
+      // broadcast, thousands of messages): the measured joins are those of classes in session, after that.
+      await settleServers(ctx.pick(3000, 15_000));
+      await Promise.all(servers.map((s) => s.stats({ reset: true })));
+      cpuBefore = cpuTimes();
       const probed = await generator.probes.call<ProbeResult>('probe', config, durationMs + 30_000);
       result = { ...filled, ...probed };
     } finally {
@@ -86,6 +94,13 @@ async function measureJoinOnce(
     const stats = await Promise.all(servers.map((s) => s.stats({ reset: true })));
     if (result.failedJoins) ctx.log(`  ${label}: ${result.failedJoins} background joins failed (${result.firstError})`);
     if (result.probeErrors) ctx.log(`  ${label}: ${result.probeErrors} probe joins failed`);
+    const slow = result.slowAt ?? [];
+    if (slow.length) {
+      // Slow joins that started within the same 100 ms share a cause (a stall); spread out, each had its own.
+      const windows = [...new Set(slow.map((at) => Math.floor(at / 100)))];
+      const shown = windows.slice(0, 6).map((w) => `${(w / 10).toFixed(1)} s`).join(', ');
+      ctx.log(`  ${label}: ${slow.length} joins over ${slowMs} ms, starting in ${windows.length} distinct 100 ms windows (${shown}${windows.length > 6 ? ', …' : ''} into the 10 s)`);
+    }
     return {
       latency: latency(result.samples),
       result,

@@ -12,6 +12,7 @@ import type { TokenService } from './auth/tokens';
 import { createChatService } from './chat/chat-service';
 import type { ChatStore } from './chat/chat-store';
 import type { ClassDirectory } from './classes/class-directory';
+import { largeClassLookup } from './classes/large-classes';
 import type { CommandResult } from './classroom/class-state';
 import type { ClassStore } from './classroom/class-store';
 import { adminRoutes } from './http/admin-routes';
@@ -150,6 +151,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     grace: options.grace,
     janus: options.janus,
     sfuThreshold: options.sfuThreshold,
+    isLargeClass: largeClassLookup(options.classes),
   });
   // Socket.IO closes before the HTTP server waits for its connections (its websockets would hold it open).
   app.addHook('preClose', async () => {

@@ -60,6 +60,16 @@ describe('large-class mode', () => {
     expect(firstStudent.state.controls.media).toBe('sfu');
   });
 
+  it('a class created as a large one starts on the media server with its first member', () => {
+    const created = { ...withJanus, largeClass: true };
+    const [tutorJoined, firstStudent] = grow(1, created);
+    expect(tutorJoined.state.controls.media).toBe('sfu');
+    expect(tutorJoined.events.map((e) => e.event)).toEqual(['user-joined', 'class-updated']);
+    expect(firstStudent.events.map((e) => e.event)).toEqual(['user-joined']);
+    // Without a media server, being created large changes nothing.
+    expect(grow(10, { ...withoutJanus, largeClass: true }).every((s) => s.state.controls.media === 'direct')).toBe(true);
+  });
+
   it('stays large while people leave (no flapping), and an emptied class starts small again', () => {
     let state = grow(7, withJanus)[7].state;
     for (let i = 1; i <= 5; i += 1) state = leave(state, `sock-s${i}`).state;

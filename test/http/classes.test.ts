@@ -37,6 +37,24 @@ describe("a tutor's recent classes", () => {
   });
 });
 
+describe('a class created as a large one', () => {
+  it('says so, in the answer and in the tutor\'s list; a class is not large unless asked', async () => {
+    const server = await startTestServer();
+    const large = await server.app.inject({ method: 'POST', url: '/api/classes', payload: { title: 'Lecture', tutorName: 'Ada', largeClass: true } });
+    expect(large.statusCode).toBe(201);
+    expect(large.json().class).toMatchObject({ title: 'Lecture', largeClass: true });
+    const small = (await create(server, 'Seminar', large.json().tutorToken)).json();
+    expect(small.class.largeClass).toBe(false);
+    const mine = await server.app.inject({ method: 'GET', url: '/api/classes/mine', headers: bearer(small.tutorToken) });
+    expect(mine.json().classes.map((c: { class: { title: string; largeClass: boolean } }) => [c.class.title, c.class.largeClass])).toEqual([
+      ['Seminar', false],
+      ['Lecture', true],
+    ]);
+    const wrong = await server.app.inject({ method: 'POST', url: '/api/classes', payload: { title: 'X', tutorName: 'Ada', largeClass: 'yes' } });
+    expect(wrong.statusCode).toBe(400);
+  });
+});
+
 describe('a class link after a server restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'classroom-classes-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

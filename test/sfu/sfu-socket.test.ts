@@ -73,6 +73,23 @@ describe('large classes through Janus', () => {
     void third;
   });
 
+  it('a class created as a large one starts on the media server with its first member', async () => {
+    const s = await server();
+    const large = await s.classes.create({ title: 'Lecture', tutorId: 'tutor-large', tutorName: 'Ada', largeClass: true });
+    const small = await s.classes.create({ title: 'Seminar', tutorId: 'tutor-large', tutorName: 'Ada' });
+    const tutor = await joinAs(s, 'tutor', large.id);
+    expect(expectOk(await emitAck(tutor.socket, 'join-session', { sessionId: large.id })).controls.media).toBe('sfu');
+    const student = await joinAs(s, 'student', large.id);
+    expect(expectOk(await emitAck(student.socket, 'join-session', { sessionId: large.id })).controls.media).toBe('sfu');
+    const other = await joinAs(s, 'tutor', small.id);
+    expect(expectOk(await emitAck(other.socket, 'join-session', { sessionId: small.id })).controls.media).toBe('direct');
+    // Without a media server a large class keeps direct links (the star past 4 students).
+    const plain = await startTestServer();
+    const alone = await plain.classes.create({ title: 'Lecture', tutorId: 'tutor-plain', tutorName: 'Ada', largeClass: true });
+    const plainTutor = await joinAs(plain, 'tutor', alone.id);
+    expect(expectOk(await emitAck(plainTutor.socket, 'join-session', { sessionId: alone.id })).controls.media).toBe('direct');
+  });
+
   it('a tutor moves the class before it grows; a student may not', async () => {
     const s = await server();
     const classId = newClass();

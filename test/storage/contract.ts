@@ -68,10 +68,27 @@ export function storageContract(stores: () => StorageUnderTest) {
         tutorName: 'Ada',
         createdAt: expect.stringMatching(ISO),
         endedAt: null,
+        largeClass: false,
       });
       expect(Date.parse(created.createdAt)).toBeGreaterThanOrEqual(before - 1);
       expect(await classes.get(created.id)).toEqual(created);
       expect(await classes.get('no-such-class')).toBeUndefined();
+    });
+
+    it('keeps whether the tutor expects a large class', async () => {
+      const classes = stores().classes();
+      const tutorId = uid('tutor');
+      const large = await classes.create({ title: 'Lecture', tutorId, tutorName: 'Ada', largeClass: true });
+      const small = await classes.create({ title: 'Seminar', tutorId, tutorName: 'Ada', largeClass: false });
+      expect(large.largeClass).toBe(true);
+      expect(await classes.get(large.id)).toEqual(large);
+      expect((await classes.get(small.id))?.largeClass).toBe(false);
+      expect((await classes.listByTutor(tutorId)).map((c) => [c.title, c.largeClass])).toEqual(
+        expect.arrayContaining([
+          ['Lecture', true],
+          ['Seminar', false],
+        ]),
+      );
     });
 
     it('lists a tutor’s classes newest first, 20 by default, or `limit`', async () => {
@@ -285,7 +302,7 @@ export function storageContract(stores: () => StorageUnderTest) {
   });
 }
 
-/** The tables and columns the first migration makes, as the database itself reports them. */
+/** The tables and columns the migrations make, as the database itself reports them. */
 export async function expectSchema(database: Database) {
   const tables = await database.db.introspection.getTables();
   const columns = (name: string) =>
@@ -299,6 +316,7 @@ export async function expectSchema(database: Database) {
     tutor_name: { nullable: false },
     created_at: { nullable: false },
     ended_at: { nullable: true },
+    large_class: { nullable: false },
   });
   expect(columns('chat_messages')).toEqual({
     seq: { nullable: expect.any(Boolean) },

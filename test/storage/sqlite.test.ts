@@ -1,11 +1,14 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import Sqlite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, parseDatabaseUrl } from '../../src/server/storage/database';
+import { migrationProvider } from '../../src/server/storage/migrations';
 import { createSqlChatStore } from '../../src/server/storage/sql-chat-store';
 import { createSqlClassDirectory } from '../../src/server/storage/sql-class-directory';
 import { expectFullyMigrated, expectSchema, steppingClock, storageContract } from './contract';
@@ -123,6 +126,28 @@ describe('SQLite files', () => {
     }
   });
 
+  it('upgrades a database of the first migration: its classes are not large ones', async () => {
+    const path = join(dir, 'upgraded', 'classroom.db');
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new Sqlite(path) }) });
+    const migrated = await new Migrator({ db: old, provider: migrationProvider('sqlite') }).migrateTo('0001_classes_and_chat');
+    expect(migrated.error).toBeUndefined();
+    await old
+      .insertInto('classes')
+      .values({ id: 'before-upgrade', title: 'Old class', tutor_id: 't', tutor_name: 'Ada', created_at: new Date().toISOString(), ended_at: null })
+      .execute();
+    await old.destroy();
+
+    const database = await openDatabase(`sqlite:${path}`);
+    try {
+      const classes = createSqlClassDirectory(database.db);
+      expect(await classes.get('before-upgrade')).toMatchObject({ title: 'Old class', largeClass: false });
+      expect((await classes.create({ title: 'New', tutorId: 't', tutorName: 'Ada', largeClass: true })).largeClass).toBe(true);
+    } finally {
+      await database.close();
+    }
+  });
+
   it('logs the migrations it applies to the given logger, and only the first time', async () => {
     const lines: Array<{ msg: string; migration?: string }> = [];
     const sink = new Writable({
@@ -136,6 +161,7 @@ describe('SQLite files', () => {
     await (await openDatabase(url, { log })).close();
     expect(lines.filter((l) => l.msg === 'database migration applied').map((l) => l.migration)).toEqual([
       '0001_classes_and_chat',
+      '0002_large_classes',
     ]);
     lines.length = 0;
     await (await openDatabase(url, { log })).close();

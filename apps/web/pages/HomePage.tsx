@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 
 interface Created {
-  class: { id: string; title: string; createdAt: string };
+  class: { id: string; title: string; createdAt: string; largeClass: boolean };
   tutorToken: string;
   tutorLink: string;
   inviteLink: string;
@@ -41,10 +41,11 @@ export function HomePage() {
     const form = new FormData(e.currentTarget);
     const title = String(form.get('title') ?? '');
     const name = String(form.get('tutorName') ?? '');
+    const largeClass = form.get('largeClass') === 'on';
     setBusy(true);
     setError(null);
     try {
-      const made = await api<Created>('/api/classes', { method: 'POST', body: { title, tutorName: name }, token: savedTutorToken() });
+      const made = await api<Created>('/api/classes', { method: 'POST', body: { title, tutorName: name, largeClass }, token: savedTutorToken() });
       try {
         localStorage.setItem(tutorTokenKey, made.tutorToken);
       } catch {
@@ -73,6 +74,15 @@ export function HomePage() {
             Your name
             <input className={input} name="tutorName" required maxLength={80} />
           </label>
+          <label className="flex items-start gap-2 text-sm">
+            <input type="checkbox" name="largeClass" data-testid="large-class" className="mt-1 h-4 w-4 accent-sky-500" aria-describedby="large-class-hint" />
+            <span>
+              Large class (many students expected)
+              <span id="large-class-hint" className="block text-xs text-slate-400">
+                Video goes through the media server from the start, so you send it once whatever the class size.
+              </span>
+            </span>
+          </label>
           <button type="submit" disabled={busy} className="rounded-lg bg-sky-600 px-4 py-2 font-medium hover:bg-sky-500 disabled:opacity-50">
             Start class
           </button>
@@ -85,7 +95,7 @@ export function HomePage() {
       ) : (
         <section aria-label="Class links" className="flex flex-col gap-4">
           <p>
-            <strong>{created.class.title}</strong> is ready.
+            <strong>{created.class.title}</strong> is ready{created.class.largeClass ? ', as a large class' : ''}.
           </p>
           <LinkField label="Your tutor link (keep it to yourself)" value={absolute(created.tutorLink)} testId="tutor-link" />
           <LinkField label="Student invite link (share it with the class)" value={absolute(created.inviteLink)} testId="invite-link" />
@@ -103,6 +113,7 @@ export function HomePage() {
             {recent.map((c) => (
               <li key={c.class.id} className="flex items-center gap-2 rounded-lg bg-slate-900 px-3 py-2 ring-1 ring-slate-700">
                 <span className="flex-1 truncate">{c.class.title}</span>
+                {c.class.largeClass ? <span className="rounded bg-slate-700 px-1.5 text-xs text-slate-200">large</span> : null}
                 <time className="text-xs text-slate-400" dateTime={c.class.createdAt}>
                   {new Date(c.class.createdAt).toLocaleString()}
                 </time>

@@ -8,12 +8,15 @@ export interface ClassRecord {
   tutorName: string;
   createdAt: string;
   endedAt: string | null;
+  /** The tutor expects a large class: it starts on the media server (when there is one), whatever its size. */
+  largeClass: boolean;
 }
 
 export interface NewClass {
   title: string;
   tutorId: string;
   tutorName: string;
+  largeClass?: boolean;
 }
 
 /** Where classes are kept; the database-backed one replaces this without changing callers. */
@@ -30,7 +33,7 @@ export function createMemoryClassDirectory(): ClassDirectory {
   const classes = new Map<string, ClassRecord>();
   return {
     async create(input) {
-      const record: ClassRecord = { id: newClassId(), ...input, createdAt: new Date().toISOString(), endedAt: null };
+      const record: ClassRecord = { id: newClassId(), ...input, largeClass: input.largeClass ?? false, createdAt: new Date().toISOString(), endedAt: null };
       classes.set(record.id, record);
       return record;
     },

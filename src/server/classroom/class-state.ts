@@ -378,6 +378,8 @@ export interface MediaPolicy {
   sfuAvailable: boolean;
   /** Students beyond this many move the class to the media server; 0 starts every class there. */
   sfuThreshold: number;
+  /** This class was created as a large one: it starts on the media server, whatever its size. */
+  largeClass?: boolean;
 }
 
 const studentCount = (state: ClassState) => state.participants.filter((p) => p.role === 'student').length;
@@ -391,11 +393,13 @@ function toSfu(state: ClassState, by: Participant | null): CommandResult<ClassCo
   return res;
 }
 
-/** A class that grew past the threshold moves to the media server (and stays there until it empties). */
+/**
+ * A class that grew past the threshold, or was created as a large one, moves to the media server
+ * (and stays there until it empties).
+ */
 export function fitMediaToSize(state: ClassState, policy: MediaPolicy): CommandResult<ClassControls> {
-  if (!policy.sfuAvailable || state.participants.length === 0 || studentCount(state) <= policy.sfuThreshold) {
-    return result(state, state.controls);
-  }
+  if (!policy.sfuAvailable || state.participants.length === 0) return result(state, state.controls);
+  if (!policy.largeClass && studentCount(state) <= policy.sfuThreshold) return result(state, state.controls);
   return toSfu(state, null);
 }
 

@@ -9,7 +9,12 @@ import { admits } from '../classroom/identity';
 import { bearerIdentity } from './authenticate';
 
 const Name = z.string().trim().min(1).max(limits.nameLength);
-const CreateClassBody = z.object({ title: z.string().trim().min(1).max(limits.titleLength), tutorName: Name });
+const CreateClassBody = z.object({
+  title: z.string().trim().min(1).max(limits.titleLength),
+  tutorName: Name,
+  /** The tutor expects a large class: it starts on the media server, whatever its size. */
+  largeClass: z.boolean().optional(),
+});
 const JoinWithInviteBody = z.object({ invite: z.string().min(1).max(4096), name: Name });
 const ClassParams = z.object({ sessionId: SessionIdSchema });
 
@@ -48,7 +53,7 @@ export async function classRoutes(app: FastifyInstance, { classes, tokens }: Cla
   app.post('/api/classes', async (request, reply) => {
     const body = CreateClassBody.parse(request.body);
     const tutorId = (await returningTutor(request.headers.authorization))?.userId ?? newUserId();
-    const record = await classes.create({ title: body.title, tutorId, tutorName: body.tutorName });
+    const record = await classes.create({ title: body.title, tutorId, tutorName: body.tutorName, largeClass: body.largeClass ?? false });
     return reply.code(201).send(await withLinks(record, body.tutorName));
   });
 

@@ -20,6 +20,8 @@ export interface ClassesTable {
   tutor_name: string;
   created_at: string;
   ended_at: string | null;
+  /** 1: the tutor expects a large class, so it starts on the media server. */
+  large_class: Generated<number>;
 }
 
 export interface ChatMessagesTable {

@@ -3,7 +3,7 @@ import { type ClassDirectory, type ClassRecord, newClassId } from '../classes/cl
 import { checkLimit } from './limit';
 import type { ClassesTable, DatabaseSchema } from './schema';
 
-const columns = ['id', 'title', 'tutor_id', 'tutor_name', 'created_at', 'ended_at'] as const;
+const columns = ['id', 'title', 'tutor_id', 'tutor_name', 'created_at', 'ended_at', 'large_class'] as const;
 
 const toRecord = (row: Selectable<ClassesTable>): ClassRecord => ({
   id: row.id,
@@ -12,6 +12,7 @@ const toRecord = (row: Selectable<ClassesTable>): ClassRecord => ({
   tutorName: row.tutor_name,
   createdAt: row.created_at,
   endedAt: row.ended_at,
+  largeClass: Number(row.large_class) === 1,
 });
 
 /** The class directory in the database `openDatabase` opened. Each method resolves once committed. */
@@ -28,6 +29,7 @@ export function createSqlClassDirectory(
         tutorName: input.tutorName,
         createdAt: now().toISOString(),
         endedAt: null,
+        largeClass: input.largeClass ?? false,
       };
       await db
         .insertInto('classes')
@@ -38,6 +40,7 @@ export function createSqlClassDirectory(
           tutor_name: record.tutorName,
           created_at: record.createdAt,
           ended_at: record.endedAt,
+          large_class: record.largeClass ? 1 : 0,
         })
         .execute();
       return record;

@@ -46,6 +46,8 @@ export interface SocketClassroomDeps {
   janus?: JanusClient;
   /** Students beyond this many move a class to the media server. */
   sfuThreshold?: number;
+  /** Whether a class was created as a large one (it then starts on the media server). */
+  isLargeClass?: (sessionId: string) => Promise<boolean>;
 }
 
 /** How long a dropped participant keeps their slot before they count as gone. */
@@ -72,8 +74,20 @@ export function attachSocketClassroom({
   grace = defaultGrace,
   janus,
   sfuThreshold = 6,
+  isLargeClass,
 }: SocketClassroomDeps) {
   const mediaPolicy: rules.MediaPolicy = { sfuAvailable: !!janus, sfuThreshold };
+  /** The policy for one class: only with a media server does it matter whether the class was created large. */
+  const mediaPolicyFor = async (sessionId: string, slog: Logger): Promise<rules.MediaPolicy> => {
+    if (!janus || !isLargeClass) return mediaPolicy;
+    try {
+      return { ...mediaPolicy, largeClass: await isLargeClass(sessionId) };
+    } catch (err) {
+      // The class still opens; it moves to the media server when it grows, as any other.
+      slog.warn({ err, classId: sessionId }, 'could not read whether the class is a large one');
+      return mediaPolicy;
+    }
+  };
   const graceTimers = new Set<ReturnType<typeof setTimeout>>();
   /** Handlers still running: a shutdown waits for them, so every acknowledged write is stored. */
   let inFlight = 0;
@@ -218,8 +232,9 @@ export function attachSocketClassroom({
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
       if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
+      const policy = await mediaPolicyFor(input.sessionId, slog);
       const res = await store.apply(input.sessionId, (s) =>
-        rules.andThen(rules.join(s, identity, socket.id, input, now()), (joinedState) => rules.fitMediaToSize(joinedState, mediaPolicy)),
+        rules.andThen(rules.join(s, identity, socket.id, input, now()), (joinedState) => rules.fitMediaToSize(joinedState, policy)),
       );
       socket.data.sessionId = input.sessionId;
       await socket.join(classRoom(input.sessionId));

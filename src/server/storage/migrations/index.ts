@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { SqlDialectName } from '../schema';
 import { classesAndChat } from './0001_classes_and_chat';
+import { largeClasses } from './0002_large_classes';
 
 /** A migration that may need to know which engine it runs on. */
 export interface VersionedMigration {
@@ -16,6 +17,7 @@ export interface VersionedMigration {
  */
 export const migrations: Readonly<Record<string, VersionedMigration>> = {
   '0001_classes_and_chat': classesAndChat,
+  '0002_large_classes': largeClasses,
 };
 
 /** Kysely's provider over the list above, bound to one engine. */
