@@ -6,7 +6,7 @@ import { appRoot } from './processes';
 
 /**
  * Builds the web app (as `npm start` does) when the build is missing or older than its sources;
- * for scenarios that open the class page in a browser. The same rule as `scenarios/browser.ts`.
+ * for scenarios that open the class page in a browser.
  */
 export function ensureWebBuild(ctx: Pick<BenchContext, 'log'>): void {
   const built = join(appRoot, 'dist/web/index.html');

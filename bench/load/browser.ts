@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium } from '@playwright/test';
 import { SignJWT } from 'jose';
+import { chromiumLaunch } from '../../e2e/support/browsers';
 import { onCleanup, serve } from './harness';
 import { assertLocal, sleep } from './client';
 
@@ -22,21 +23,8 @@ onCleanup(async () => {
 });
 
 async function launch(): Promise<Browser> {
-  browser ??= await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  // The same Chromium as the Playwright tests: system binary (CHROMIUM_PATH), fake camera.
+  browser ??= await chromium.launch(chromiumLaunch);
   return browser;
 }
 

@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { SignJWT } from 'jose';
+import { chromiumLaunch } from '../../e2e/support/browsers';
 import { assertLocal, sleep } from './client';
 import { onCleanup, serve } from './harness';
 
@@ -26,22 +27,7 @@ onCleanup(async () => {
 });
 
 async function launch(extraArgs: string[] = []): Promise<Browser> {
-  const b = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-      ...extraArgs,
-    ],
-  });
+  const b = await chromium.launch({ ...chromiumLaunch, args: [...(chromiumLaunch.args ?? []), ...extraArgs] });
   browsers.add(b);
   return b;
 }

@@ -46,8 +46,8 @@ export async function joinGenerator(ctx: BenchContext, label: string): Promise<J
 
 export const stopJoinGenerator = (g: JoinGenerators) => Promise.all([g.members.stop(), g.probes.stop()]);
 
-/** One run of the join generator against `servers`. */
-export async function measureJoin(
+/** One run of the join generators against `servers` (measured again if other processes disturbed it). */
+export function measureJoin(
   ctx: BenchContext,
   generator: JoinGenerators,
   servers: ServerHandle[],
@@ -57,13 +57,7 @@ export async function measureJoin(
   return quietly(ctx, `join ${label}`, () => measureJoinOnce(ctx, generator, servers, shape, label));
 }
 
-async function measureJoinOnce(
-  ctx: BenchContext,
-  generator: JoinGenerators,
-  servers: ServerHandle[],
-  shape: JoinShape,
-  label: string,
-): Promise<JoinMeasurement> {
+async function measureJoinOnce(...[ctx, generator, servers, shape, label]: Parameters<typeof measureJoin>): Promise<JoinMeasurement> {
   const durationMs = joinDuration(ctx);
   try {
     await settleServers(ctx.pick(3000, 15_000));

@@ -53,7 +53,7 @@ export async function classRoutes(app: FastifyInstance, { classes, tokens }: Cla
   app.post('/api/classes', async (request, reply) => {
     const body = CreateClassBody.parse(request.body);
     const tutorId = (await returningTutor(request.headers.authorization))?.userId ?? newUserId();
-    const record = await classes.create({ title: body.title, tutorId, tutorName: body.tutorName, largeClass: body.largeClass ?? false });
+    const record = await classes.create({ title: body.title, tutorId, tutorName: body.tutorName, largeClass: body.largeClass });
     return reply.code(201).send(await withLinks(record, body.tutorName));
   });
 
