@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, connect as tcpConnect, type Server, type Socket as TcpSocket } from 'node:net';
-import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import pg from 'pg';
 import { io as ioClient, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Role } from '../../src/protocol';
-import { openDatabase } from '../../src/server/storage/database';
+import { deleteRedisKeys as deleteKeysUnder, localPostgresUrls, throwawayPostgres as throwawayDatabase } from '../helpers/throwaway-stores';
 
 export const CLUSTER_JWT_SECRET = 'cluster-test-secret-0123456789-abcdefghij';
 export const CLUSTER_ADMIN_TOKEN = 'cluster-admin-console-secret';
@@ -27,61 +25,15 @@ export async function freePort(): Promise<number> {
 export const redisPrefix = () => `classroom-test-${randomBytes(5).toString('hex')}:`;
 
 /** Deletes every key under the prefix (and nothing else). */
-export async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
+export const deleteRedisKeys = (prefix: string) => deleteKeysUnder(REDIS_URL, prefix);
 
 /** A fresh PostgreSQL database on the local server (migrated), dropped by `drop`. */
-export async function throwawayPostgres(): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrls = process.env.STORAGE_TEST_PG_URL
-    ? [process.env.STORAGE_TEST_PG_URL]
-    : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
-  let admin: pg.Client | undefined;
-  let adminUrl: URL | undefined;
-  const failures: string[] = [];
-  for (const candidate of adminUrls) {
-    const client = new pg.Client({ connectionString: candidate });
-    try {
-      await client.connect();
-      admin = client;
-      adminUrl = new URL(candidate);
-      break;
-    } catch (err) {
-      failures.push(`${candidate}: ${(err as Error).message}`);
-      await client.end().catch(() => undefined);
-    }
-  }
-  if (!admin || !adminUrl) throw new Error(`no PostgreSQL to test against:\n${failures.join('\n')}`);
-  const name = `classroom_cluster_${randomBytes(6).toString('hex')}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  // Migrated once here, so nodes starting together do not race to create the tables.
-  const database = await openDatabase(url.toString());
-  await database.close();
-  const connection = admin;
-  return {
-    url: url.toString(),
-    async drop() {
-      try {
-        await connection.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await connection.end();
-      }
-    },
-  };
-}
+export const throwawayPostgres = () =>
+  throwawayDatabase({
+    adminUrls: process.env.STORAGE_TEST_PG_URL ? [process.env.STORAGE_TEST_PG_URL] : localPostgresUrls,
+    prefix: 'classroom_cluster',
+    purpose: 'to test against',
+  });
 
 export interface ServerNode {
   name: string;
