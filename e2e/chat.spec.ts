@@ -27,8 +27,17 @@ test('two people chat: own messages right, others left, with name and role', asy
   await amy.button('Send').click();
   await expect(messages(tutor).filter({ hasText: 'second line' })).toContainText('first line');
   await expect(messages(tutor).filter({ hasText: 'second line' })).toContainText('student');
-  // Joins are system messages.
-  await expect(tutor.page.locator('[data-testid="chat-message"][data-type="system"]').filter({ hasText: 'Amy joined the class' })).toBeVisible();
+  // Joins and leaves are system lines, shown live (they come with user-joined / user-left and the
+  // joiner's own ack) and once each, even after the history (which holds the same lines) loaded.
+  const line = (m: Member, text: string) => m.page.locator('[data-testid="chat-message"][data-type="system"]').filter({ hasText: text });
+  await expect(line(tutor, 'Amy joined the class')).toHaveCount(1);
+  await expect(line(amy, 'Amy joined the class')).toHaveCount(1);
+  await expect(line(amy, 'Ada joined the class')).toHaveCount(1);
+  await amy.button('Leave').click();
+  await expect(line(tutor, 'Amy left the class')).toHaveCount(1);
+  await tutor.page.reload();
+  await expect(line(tutor, 'Amy left the class')).toHaveCount(1);
+  await expect(line(tutor, 'Amy joined the class')).toHaveCount(1);
 });
 
 test('a late joiner and a reloaded page see the history', async ({ classroom }) => {

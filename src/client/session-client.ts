@@ -169,15 +169,19 @@ export class SessionClient {
       this.markDropped();
     });
 
-    socket.on('user-joined', (p) => this.upsert(p));
+    socket.on('user-joined', ({ note, ...p }) => {
+      this.upsert(p);
+      if (note) this.receiveMessages([note], true);
+    });
     socket.on('participant-updated', (p) => this.upsert(p));
     socket.on('existing-users', ({ users }) => {
       patchParticipants(this.store, () => ({ others: Object.fromEntries(users.map((u) => [u.socketId, u])) }));
       this.syncTopology();
     });
-    socket.on('user-left', ({ socketId }) => {
+    socket.on('user-left', ({ socketId, note }) => {
       patchParticipants(this.store, (p) => ({ others: without(p.others, socketId), speaking: without(p.speaking, socketId) }));
       this.syncTopology();
+      if (note) this.receiveMessages([note], true);
     });
     socket.on('signal', ({ from, data }) => this.topology.receive(from, data));
     socket.on('force-mute', ({ by }) => {
@@ -238,6 +242,7 @@ export class SessionClient {
     }
     patchParticipants(this.store, () => ({ self: joined.self }));
     patchMedia(this.store, { controls: joined.controls });
+    if (joined.note) this.receiveMessages([joined.note], false);
     this.fitTopology();
     // The server has the last word: a mute or a lock that happened before (or while we were away) sticks.
     if (!joined.self.isAudioOn && this.store.getState().media.audioOn) this.setTrack('audio', false);

@@ -13,6 +13,7 @@ import type {
   SessionEndedEvent,
   UnmuteRequestedEvent,
   SignalEvent,
+  UserJoinedEvent,
   UserLeftEvent,
 } from './schemas';
 
@@ -20,7 +21,8 @@ type Payload<E extends keyof typeof clientEventSchemas> = z.infer<(typeof client
 
 /** What each client event's ack carries on success. */
 export interface ClientAcks {
-  'join-session': { self: Participant; controls: ClassControls };
+  /** `note`: the chat's line about this join (others get it with `user-joined`); none on a rejoin. */
+  'join-session': { self: Participant; controls: ClassControls; note?: ChatMessage };
   'get-session-users': { users: Participant[] };
   signal: object;
   'toggle-audio': { self: Participant };
@@ -50,7 +52,8 @@ export type ClientToServerEvents = {
 };
 
 export interface ServerToClientEvents {
-  'user-joined': (participant: Participant) => void;
+  /** The newcomer (a Participant), with the chat's line about the join as `note`. */
+  'user-joined': (event: z.infer<typeof UserJoinedEvent>) => void;
   'existing-users': (event: z.infer<typeof ExistingUsersEvent>) => void;
   'user-left': (event: z.infer<typeof UserLeftEvent>) => void;
   'participant-updated': (participant: Participant) => void;

@@ -59,7 +59,7 @@ export const ChatMessageSchema = z.object({
   role: RoleSchema,
   text: z.string(),
   type: z.enum(['text', 'system']),
-  /** ISO 8601, stamped by the server when stored. */
+  /** ISO 8601, stamped by the server (when stored; a join's or leave's line, when announced). */
   createdAt: z.string(),
   /** ISO 8601 of the last edit, or null. */
   editedAt: z.string().nullable(),
@@ -113,7 +113,13 @@ export type SignalInput = z.infer<typeof SignalPayload>;
 
 // ---- server -> client payloads
 export const ExistingUsersEvent = z.object({ users: z.array(ParticipantSchema) });
-export const UserLeftEvent = z.object({ socketId: z.string() });
+/**
+ * A join or a leave, with the class chat's system line about it ("Ada joined the class") when there is
+ * one: the line comes with the event instead of as a `chat-message` of its own. A reload or a second
+ * tab of someone already here has no line.
+ */
+export const UserJoinedEvent = ParticipantSchema.extend({ note: ChatMessageSchema.optional() });
+export const UserLeftEvent = z.object({ socketId: z.string(), note: ChatMessageSchema.optional() });
 export const SignalEvent = z.object({ from: z.string(), data: z.unknown() });
 export const ForceMuteEvent = z.object({ by: z.string() });
 export const SessionEndedEvent = z.object({ reason: z.string() });

@@ -116,6 +116,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
   const chat = createChatService({
     store: options.chat,
     publish: (sessionId, event, payload) => (io.to(classRoom(sessionId)).emit as (e: string, p: unknown) => boolean)(event, payload),
+    now: options.now && (() => new Date(options.now!())),
   });
 
   await app.register(classRoutes, { classes: options.classes, tokens: options.tokens });

@@ -147,9 +147,34 @@ export async function say(socket: TestSocket, text: string): Promise<ChatMessage
   return expectOk(await emitAck(socket, 'chat-message', { text })).message;
 }
 
-/** The next system message with this text that `socket` is sent. */
-export function systemMessage(socket: TestSocket, text: string, timeout = 2000) {
-  return nextEvent(socket, 'chat-message', { timeout, where: (m) => m.type === 'system' && m.text === text });
+/**
+ * The next system line with this text that `socket` is sent, wherever it comes, as the page reads
+ * them: a `chat-message`, or the `note` of a `user-joined` or `user-left`.
+ */
+export function systemMessage(socket: TestSocket, text: string, timeout = 2000): Promise<ChatMessage> {
+  return new Promise((resolve, reject) => {
+    const carriers = ['chat-message', 'user-joined', 'user-left'] as const;
+    const lineOf = (event: (typeof carriers)[number], payload: unknown): ChatMessage | undefined =>
+      event === 'chat-message' ? (payload as ChatMessage) : (payload as { note?: ChatMessage }).note;
+    const listeners = carriers.map((event) => {
+      const listener = (payload: unknown) => {
+        const line = lineOf(event, payload);
+        if (line?.type !== 'system' || line.text !== text) return;
+        stop();
+        resolve(line);
+      };
+      socket.on(event as string, listener);
+      return () => socket.off(event as string, listener);
+    });
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`no system line "${text}" within ${timeout} ms`));
+    }, timeout);
+    function stop() {
+      clearTimeout(timer);
+      for (const off of listeners) off();
+    }
+  });
 }
 
 export const textsOf = (messages: ChatMessage[]) => messages.map((m) => m.text);

@@ -60,8 +60,15 @@ describe('join', () => {
     expect(res.state).toEqual({ ...emptyClass(CLASS), participants: [self] });
     expect(res.evict).toEqual([]);
     expect(res.events).toEqual([
-      { target: { class: CLASS, except: 'sock-t' }, event: 'user-joined', payload: self },
+      {
+        target: { class: CLASS, except: 'sock-t' },
+        event: 'user-joined',
+        payload: self,
+        // The chat's line rides on the event: one message per classmate.
+        note: { text: 'Ms Tutor joined the class', by: { userId: self.userId, name: 'Ms Tutor', role: 'tutor' } },
+      },
     ]);
+    expect(res.notes).toEqual([]);
   });
 
   it.each<[Role, Identity]>([
@@ -145,7 +152,15 @@ describe('leave', () => {
     const res = leave(start, 'me');
     expect(res.value.socketId).toBe('me');
     expect(res.state.participants.map((p) => p.socketId)).toEqual(['sock-s2']);
-    expect(res.events).toEqual([{ target: { class: CLASS, except: 'me' }, event: 'user-left', payload: { socketId: 'me' } }]);
+    expect(res.events).toEqual([
+      {
+        target: { class: CLASS, except: 'me' },
+        event: 'user-left',
+        payload: { socketId: 'me' },
+        note: { text: `${identity.name} left the class`, by: { userId: identity.userId, name: identity.name, role: identity.role } },
+      },
+    ]);
+    expect(res.notes).toEqual([]);
   });
 
   it('someone not in the class cannot leave it', () => {

@@ -63,7 +63,8 @@ const controls = (audio: boolean, video: boolean, floorUserId: string | null): C
   media: 'direct',
 });
 
-const noteTexts = (res: CommandResult<unknown>) => res.notes.map((n) => n.text);
+/** Every chat line a command wrote: those its events carry, then the others. */
+const noteTexts = (res: CommandResult<unknown>) => [...res.events.flatMap((e) => (e.note ? [e.note.text] : [])), ...res.notes.map((n) => n.text)];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -679,7 +680,9 @@ describe('disconnect and expire', () => {
     const res = expire(state, 'sock-s1');
     expect(res.value).toMatchObject({ socketId: 'sock-s1', presence: 'reconnecting' });
     expect(res.state.participants.map((p) => p.socketId)).toEqual(['sock-t', 'sock-s2']);
-    expect(res.events).toEqual([{ target: { class: CLASS, except: 'sock-s1' }, event: 'user-left', payload: { socketId: 'sock-s1' } }]);
+    expect(res.events).toEqual([
+      { target: { class: CLASS, except: 'sock-s1' }, event: 'user-left', payload: { socketId: 'sock-s1' }, note: expect.objectContaining({ text: 'Alice left the class' }) },
+    ]);
     expect(noteTexts(res)).toEqual(['Alice left the class']);
   });
 

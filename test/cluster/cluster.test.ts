@@ -81,7 +81,8 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
       const tutor = await joinOn(first, 'tutor', id, { name: 'Ada' });
       const joined = next(tutor.socket, 'user-joined');
       const amy = await joinOn(second, 'student', id, { name: 'Amy' });
-      expect(await joined).toEqual(amy.self);
+      // The join's chat line rides along, across nodes too.
+      expect(await joined).toEqual({ ...amy.self, note: expect.objectContaining({ type: 'system', text: 'Amy joined the class' }) });
       // One more on each node.
       const ben = await joinOn(first, 'student', id, { name: 'Ben' });
       const cat = await joinOn(second, 'student', id, { name: 'Cat' });
@@ -138,7 +139,7 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
 
     const left = next(tutor.socket, 'user-left');
     expectOk(await ack(amy.socket, 'leave-session', {}));
-    expect(await left).toEqual({ socketId: amy.self.socketId });
+    expect(await left).toEqual({ socketId: amy.self.socketId, note: expect.objectContaining({ type: 'system', text: `${amy.self.name} left the class` }) });
     expect(await roster(tutor, id)).toEqual([]);
   });
 
@@ -244,7 +245,7 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
   it('chat: a message posted on one node reaches the other; history and notes are the same from both', async () => {
     const id = newClass();
     const tutor = await joinOn(A, 'tutor', id, { name: 'Ada' });
-    const amyJoined = next(tutor.socket, 'chat-message', (m) => m.text === 'Amy joined the class');
+    const amyJoined = next(tutor.socket, 'user-joined', (p) => p.note?.text === 'Amy joined the class');
     const amy = await joinOn(B, 'student', id, { name: 'Amy' });
     await amyJoined;
 

@@ -61,7 +61,10 @@ describe('a node dies', { timeout: 90_000 }, () => {
     expect(catBefore.socketId).toBe(catJoins[0].socketId);
 
     const seenByTutor = { left: [] as string[], joined: [] as Participant[], notes: [] as string[] };
-    tutor.socket.on('user-left', ({ socketId }: { socketId: string }) => seenByTutor.left.push(socketId));
+    tutor.socket.on('user-left', ({ socketId, note }: { socketId: string; note?: ChatMessage }) => {
+      seenByTutor.left.push(socketId);
+      if (note) seenByTutor.notes.push(note.text);
+    });
     tutor.socket.on('user-joined', (p: Participant) => seenByTutor.joined.push(p));
     tutor.socket.on('chat-message', (m: ChatMessage) => {
       if (m.type === 'system') seenByTutor.notes.push(m.text);

@@ -206,7 +206,7 @@ describe('heartbeat and reaper', () => {
     expect(delivered.flatMap((r) => r.events.filter((e) => e.event === 'user-left').map((e) => e.payload)).sort((x, y) =>
       JSON.stringify(x).localeCompare(JSON.stringify(y)),
     )).toEqual([{ socketId: 'sock-amy' }, { socketId: 'sock-ben' }]);
-    expect(delivered.flatMap((r) => r.notes.map((n) => n.text)).sort()).toEqual([
+    expect(delivered.flatMap((r) => r.events.flatMap((e) => (e.note ? [e.note.text] : []))).sort()).toEqual([
       'student amy left the class',
       'student ben left the class',
     ]);

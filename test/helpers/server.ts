@@ -9,6 +9,7 @@ import type {
   Ack,
   AckFail,
   AckOk,
+  ChatMessage,
   ClientAcks,
   ErrorCode,
   Participant,
@@ -223,7 +224,18 @@ export interface Member {
   socket: TestSocket;
   self: Participant;
   token: string;
+  /** The chat's line about this join, from the ack (classmates get it with `user-joined`). */
+  note?: ChatMessage;
 }
+
+/** What classmates get as `user-left` when this member left (not removed): the socket and the chat's line. */
+export const leftWithLine = (m: Member) => ({
+  socketId: m.self.socketId,
+  note: expect.objectContaining({ type: 'system', text: `${m.self.name} left the class`, userId: m.self.userId }),
+});
+
+/** What classmates get as `user-joined` when this member joined: the participant and the join's line. */
+export const announced = (m: Member) => ({ ...m.self, note: m.note });
 
 /** Mints a token, connects and joins the class; resolves once the join is acknowledged. */
 export async function joinAs(
@@ -248,7 +260,7 @@ export async function joinAs(
   const token = await server.mint(role, tokenFor, name, userId);
   const socket = await server.connect(token);
   const ack = expectOk(await emitAck(socket, 'join-session', { sessionId, isAudioOn, isVideoOn }));
-  return { socket, self: ack.self, token };
+  return { socket, self: ack.self, token, note: ack.note };
 }
 
 /**

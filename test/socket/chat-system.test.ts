@@ -25,19 +25,20 @@ async function barrier(tutor: TestSocket, ...others: TestSocket[]) {
 }
 
 describe('system messages from the class rules', () => {
-  it('joining: a system chat-message to the class (the joiner included) and a line in the history', async () => {
+  it('joining: a system line to the class with user-joined, to the joiner with its ack, and in the history', async () => {
     const server = await startTestServer();
     const tutor = await joinAs(server, 'tutor', CLASS, { name: 'Ms Tutor', userId: 'tutor' });
     const outsider = await joinAs(server, 'student', OTHER, { name: 'Olga', userId: 'olga' });
     await settle(tutor.socket, outsider.socket);
     const outsiderSees = record(outsider.socket, 'chat-message');
 
-    const tutorSees = systemMessage(tutor.socket, 'Alice joined the class');
+    const tutorChat = record(tutor.socket, 'chat-message');
+    const tutorSees = nextEvent(tutor.socket, 'user-joined');
     const token = await server.mint('student', CLASS, 'Alice', 'alice');
     const socket = await server.connect(token);
-    const aliceSees = systemMessage(socket, 'Alice joined the class');
-    expectOk(await emitAck(socket, 'join-session', { sessionId: CLASS }));
-    const note = await tutorSees;
+    const joined = expectOk(await emitAck(socket, 'join-session', { sessionId: CLASS }));
+    const { note, ...participant } = await tutorSees;
+    expect(participant).toEqual(joined.self);
     expect(note).toEqual({
       id: expect.any(String),
       sessionId: CLASS,
@@ -49,13 +50,15 @@ describe('system messages from the class rules', () => {
       createdAt: expect.stringMatching(ISO),
       editedAt: null,
     });
-    expect(await aliceSees).toEqual(note);
+    expect(joined.note).toEqual(note);
 
     await barrier(tutor.socket, outsider.socket);
     const history = await historyPage(server, tutor.token, CLASS);
     expect(systemTexts(history)).toEqual(['Ms Tutor joined the class', 'Alice joined the class']);
-    expect(history.find((m) => m.id === note.id)).toEqual(note);
+    expect(history.find((m) => m.id === note?.id)).toEqual(note);
     expect(outsiderSees).toEqual([]);
+    // One message per classmate: the line came with user-joined, not again as a chat-message.
+    expect(tutorChat.filter((m) => m.type === 'system')).toEqual([]);
     expect(systemTexts(await historyPage(server, outsider.token, OTHER))).toEqual(['Olga joined the class']);
   });
 

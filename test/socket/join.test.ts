@@ -3,6 +3,7 @@ import {
   emitAck,
   expectFail,
   expectOk,
+  announced,
   joinAs,
   nextEvent,
   record,
@@ -99,7 +100,8 @@ describe('joining', () => {
     const joined = nextEvent(tutor.socket, 'user-joined');
     const admin = await joinAs(server, 'admin', CLASS, { tokenFor: '*' });
     expect(admin.self).toMatchObject({ role: 'admin', isAudioOn: false, isVideoOn: false });
-    expect(await joined).toEqual(admin.self);
+    expect(await joined).toEqual(announced(admin));
+    expect(admin.note).toMatchObject({ type: 'system', text: `${admin.self.name} joined the class`, userId: admin.self.userId });
     const adminToken = await server.mint('admin', '*');
     const elsewhere = await server.connect(adminToken);
     expectOk(await emitAck(elsewhere, 'join-session', { sessionId: OTHER }));
@@ -113,8 +115,8 @@ describe('joining', () => {
     const s1Sees = record(s1.socket, 'user-joined');
     const s2 = await joinAs(server, 'student', CLASS, { userId: 's2' });
     await settle(tutor.socket, s1.socket);
-    expect(tutorSees).toEqual([s1.self, s2.self]);
-    expect(s1Sees).toEqual([s2.self]);
+    expect(tutorSees).toEqual([announced(s1), announced(s2)]);
+    expect(s1Sees).toEqual([announced(s2)]);
 
     expect(ids(await rosterOf(tutor.socket, CLASS))).toEqual(['s1', 's2']);
     expect(ids(await rosterOf(s1.socket, CLASS))).toEqual(['s2', 't']);
@@ -128,8 +130,8 @@ describe('joining', () => {
     const s1Joined = nextEvent(s1.socket, 'user-joined');
     const s2Joined = nextEvent(s2.socket, 'user-joined');
     const tutor = await joinAs(server, 'tutor', CLASS, { userId: 't' });
-    expect(await s1Joined).toEqual(tutor.self);
-    expect(await s2Joined).toEqual(tutor.self);
+    expect(await s1Joined).toEqual(announced(tutor));
+    expect(await s2Joined).toEqual(announced(tutor));
 
     const event = nextEvent(tutor.socket, 'existing-users');
     const ack = expectOk(await emitAck(tutor.socket, 'get-session-users', { sessionId: CLASS }));
@@ -194,8 +196,10 @@ describe('leaving', () => {
     const tutorLeft = nextEvent(tutor.socket, 'user-left');
     const s2Left = nextEvent(s2.socket, 'user-left');
     expectOk(await emitAck(s1.socket, 'leave-session', {}));
-    expect(await tutorLeft).toEqual({ socketId: s1.self.socketId });
-    expect(await s2Left).toEqual({ socketId: s1.self.socketId });
+    const leftLine = { type: 'system', text: `${s1.self.name} left the class`, userId: s1.self.userId, id: expect.any(String) };
+    expect(await tutorLeft).toEqual({ socketId: s1.self.socketId, note: expect.objectContaining(leftLine) });
+    // One line, the same for everyone (the same id as the history will have).
+    expect((await s2Left).note).toEqual((await tutorLeft).note);
     expect(await rosterOf(tutor.socket, CLASS)).toEqual([s2.self]);
     // Out of the class, and may join it again.
     expectFail(await emitAck(s1.socket, 'raise-hand', {}), 'not_in_session');
@@ -211,7 +215,10 @@ describe('leaving', () => {
     const student = await joinAs(server, 'student', CLASS);
     const left = nextEvent(tutor.socket, 'user-left');
     student.socket.disconnect();
-    expect(await left).toEqual({ socketId: student.self.socketId });
+    expect(await left).toEqual({
+      socketId: student.self.socketId,
+      note: expect.objectContaining({ type: 'system', text: `${student.self.name} left the class` }),
+    });
     expect(await rosterOf(tutor.socket, CLASS)).toEqual([]);
   });
 
@@ -239,7 +246,9 @@ describe('the same user joining again', () => {
 
     const second = await joinAs(server, 'student', CLASS, { userId: 'alice', name: 'Alice' });
     expect(second.self.socketId).not.toBe(first.self.socketId);
+    // The same person, still here: no "joined" line for anyone.
     expect(await tutorJoined).toEqual(second.self);
+    expect(second.note).toBeUndefined();
     expect(await replaced).toEqual({ reason: expect.any(String) });
     expect(await dropped).toBe('io server disconnect');
 

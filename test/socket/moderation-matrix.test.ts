@@ -6,12 +6,13 @@ import {
   expectFail,
   expectOk,
   joinAs,
-  type Member,
+  leftWithLine,
   nextEvent,
   record,
   rosterOf,
   settle,
   startTestServer,
+  type Member,
   type TestServer,
   type TestServerOptions,
   type TestSocket,
@@ -505,7 +506,7 @@ describe('a dropped connection and the reconnection grace', () => {
     const left = nextEvent(tutor.socket, 'user-left', { timeout: 4000 });
     const droppedAt = Date.now();
     alice.socket.io.engine.close();
-    expect(await left).toEqual({ socketId: alice.self.socketId });
+    expect(await left).toEqual(leftWithLine(alice));
     expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(1400);
   });
 
@@ -519,7 +520,7 @@ describe('a dropped connection and the reconnection grace', () => {
     const droppedAt = Date.now();
     alice.socket.io.engine.close();
     expect(await away).toMatchObject({ userId: 'alice' });
-    for (const l of await Promise.all(left)) expect(l).toEqual({ socketId: alice.self.socketId });
+    for (const l of await Promise.all(left)) expect(l).toEqual(leftWithLine(alice));
     // The closeMs grace applied (the page said it was closing), not the longer network one.
     const waited = Date.now() - droppedAt;
     expect(waited).toBeGreaterThanOrEqual(250);
@@ -536,7 +537,7 @@ describe('a dropped connection and the reconnection grace', () => {
     const updates = record(tutor.socket, 'participant-updated');
     const left = nextEvent(tutor.socket, 'user-left', { timeout: 1500 });
     alice.socket.disconnect();
-    expect(await left).toEqual({ socketId: alice.self.socketId });
+    expect(await left).toEqual(leftWithLine(alice));
     expect(updates.filter((p) => p.presence === 'reconnecting')).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import {
   expectFail,
   expectOk,
   joinAs,
+  leftWithLine,
   nextEvent,
   record,
   rosterOf,
@@ -130,7 +131,7 @@ describe('malformed payloads', () => {
     const left = nextEvent(tutor.socket, 'user-left');
     student.socket.emit('signal', { to: tutor.socket.id, data: 'x'.repeat(limits.socketBufferBytes + 1024) });
     await closed;
-    expect(await left).toEqual({ socketId: student.self.socketId });
+    expect(await left).toEqual(leftWithLine(student));
     expect(await rosterOf(tutor.socket, CLASS)).toEqual([]);
     expect(tutor.socket.connected).toBe(true);
   });

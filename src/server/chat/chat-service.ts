@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ServerEventName, ServerEventPayload } from '../../protocol';
 import type { ClassNote } from '../classroom/class-state';
 import { ClassroomError, forbidden, notFound } from '../classroom/errors';
@@ -13,15 +14,28 @@ export interface ChatService {
   edit(actor: Identity, sessionId: string, id: string, text: string): Promise<ChatMessage>;
   remove(actor: Identity, sessionId: string, id: string): Promise<void>;
   history(sessionId: string, query?: HistoryQuery): Promise<ChatMessage[]>;
-  /** Records what the class rules noted (joins, leaves, moderation) as system messages. */
-  note(sessionId: string, notes: ClassNote[]): Promise<void>;
+  /** A class note as the system message it becomes: its id and time are given now, so an event can carry it. */
+  draftNote(sessionId: string, note: ClassNote): ChatMessage;
+  /**
+   * Stores what the class rules noted (joins, leaves, moderation) as system messages, in order; each
+   * not `announced` by an event that carried it is then broadcast as a `chat-message`.
+   */
+  recordNotes(sessionId: string, notes: { message: ChatMessage; announced: boolean }[]): Promise<void>;
 }
 
 /**
  * The chat's rules: who may post, edit and delete, and that a message is broadcast only after it is
  * stored. Socket and HTTP handlers both go through here.
  */
-export function createChatService({ store, publish }: { store: ChatStore; publish: PublishToClass }): ChatService {
+export function createChatService({
+  store,
+  publish,
+  now = () => new Date(),
+}: {
+  store: ChatStore;
+  publish: PublishToClass;
+  now?: () => Date;
+}): ChatService {
   async function ownMessage(sessionId: string, id: string): Promise<ChatMessage> {
     const message = await store.get(id);
     if (!message || message.sessionId !== sessionId) throw notFound('no such message in this class');
@@ -63,11 +77,29 @@ export function createChatService({ store, publish }: { store: ChatStore; publis
       return store.history(sessionId, query);
     },
 
-    async note(sessionId, notes) {
-      for (const { text, by } of notes) {
-        const message = await store.append({ sessionId, userId: by.userId, userName: by.name, role: by.role, text, type: 'system' });
-        publish(sessionId, 'chat-message', message);
+    draftNote(sessionId, { text, by }) {
+      return {
+        id: randomUUID(),
+        sessionId,
+        userId: by.userId,
+        userName: by.name,
+        role: by.role,
+        text,
+        type: 'system',
+        createdAt: now().toISOString(),
+        editedAt: null,
+      };
+    },
+
+    async recordNotes(sessionId, notes) {
+      // Appended together: the store commits them in this order (one batch when it can).
+      const stored = await Promise.allSettled(notes.map(({ message }) => store.append(message)));
+      let failure: unknown;
+      for (const [i, outcome] of stored.entries()) {
+        if (outcome.status === 'rejected') failure ??= outcome.reason;
+        else if (!notes[i].announced) publish(sessionId, 'chat-message', outcome.value);
       }
+      if (failure) throw failure;
     },
   };
 }

@@ -8,6 +8,9 @@ export interface NewChatMessage {
   role: ChatMessage['role'];
   text: string;
   type: ChatMessage['type'];
+  /** Given when the message was announced before it was stored (a join's line rides on `user-joined`). */
+  id?: string;
+  createdAt?: string;
 }
 
 export interface HistoryQuery {
@@ -36,7 +39,17 @@ export function createMemoryChatStore(now: () => Date = () => new Date()): ChatS
   return {
     async append(input) {
       const { sessionId, userId, userName, role, text, type } = input;
-      const message: ChatMessage = { id: randomUUID(), sessionId, userId, userName, role, text, type, createdAt: now().toISOString(), editedAt: null };
+      const message: ChatMessage = {
+        id: input.id ?? randomUUID(),
+        sessionId,
+        userId,
+        userName,
+        role,
+        text,
+        type,
+        createdAt: input.createdAt ?? now().toISOString(),
+        editedAt: null,
+      };
       messages.push(message);
       return message;
     },

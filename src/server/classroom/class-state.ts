@@ -34,6 +34,11 @@ export interface Outbound<E extends ServerEventName = ServerEventName> {
   target: Target;
   event: E;
   payload: ServerEventPayload<E>;
+  /**
+   * The chat line this event announces (a join, a leave). It travels inside the event, stored as a
+   * system message, rather than as a `chat-message` of its own: one message per classmate, not two.
+   */
+  note?: ClassNote;
 }
 
 /** Something worth a line in the class chat ("Ada muted Ben"), said by whoever caused it. */
@@ -42,7 +47,10 @@ export interface ClassNote {
   by: Pick<Participant, 'userId' | 'name' | 'role'>;
 }
 
-/** What a command produced: the new state, what to tell whom, sockets to drop, and what to note in the chat. */
+/**
+ * What a command produced: the new state, what to tell whom, sockets to drop, and what to note in the
+ * chat (besides the notes its events carry).
+ */
 export interface CommandResult<T> {
   state: ClassState;
   events: Outbound[];
@@ -151,7 +159,9 @@ export function join(
     // The same socket joining again is an update, not a newcomer.
     events.push(send({ class: state.sessionId }, 'participant-updated', self));
   } else {
-    events.push(send({ class: state.sessionId, except: socketId }, 'user-joined', self));
+    const joined = send({ class: state.sessionId, except: socketId }, 'user-joined', self);
+    // A reload or a second tab is the same person still here: no line in the chat.
+    events.push(earlier ? joined : { ...joined, note: note(self, `${self.name} joined the class`) });
   }
   if (previous) {
     // Same person from a reload, a reconnect or a second tab: one tile, the newest socket wins.
@@ -160,17 +170,14 @@ export function join(
     events.push(send({ socket: previous.socketId }, 'session-replaced', { reason: 'You joined this class from another tab or device.' }));
     events.push(send({ class: state.sessionId, except: previous.socketId }, 'user-left', { socketId: previous.socketId }));
   }
-  const res = result({ ...state, participants }, self, events, evict);
-  if (!earlier) res.notes.push(note(self, `${self.name} joined the class`));
-  return res;
+  return result({ ...state, participants }, self, events, evict);
 }
 
 export function leave(state: ClassState, socketId: string): CommandResult<Participant> {
   const self = member(state, socketId);
   const next = { ...state, participants: state.participants.filter((p) => p.socketId !== socketId) };
-  const res = result(next, self, [send({ class: state.sessionId, except: socketId }, 'user-left', { socketId })]);
-  res.notes.push(note(self, `${self.name} left the class`));
-  return res;
+  const left = send({ class: state.sessionId, except: socketId }, 'user-left', { socketId });
+  return result(next, self, [{ ...left, note: note(self, `${self.name} left the class`) }]);
 }
 
 /** The connection dropped: hold the slot (hand, mute, place) and show the person as reconnecting. */

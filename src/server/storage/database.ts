@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { cachingStatements } from './statement-cache';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -83,7 +84,7 @@ function openSqlite(path: string): Kysely<DatabaseSchema> {
     database.close();
     throw err;
   }
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
 }
 
 function openPostgres(connectionString: string, log: Logger | undefined): Kysely<DatabaseSchema> {

@@ -105,14 +105,14 @@ export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date =
   return {
     append(input) {
       const message: ChatMessage = {
-        id: randomUUID(),
+        id: input.id ?? randomUUID(),
         sessionId: input.sessionId,
         userId: input.userId,
         userName: input.userName,
         role: input.role,
         text: input.text,
         type: input.type,
-        createdAt: now().toISOString(),
+        createdAt: input.createdAt ?? now().toISOString(),
         editedAt: null,
       };
       return new Promise<ChatMessage>((resolve, reject) => {

@@ -5,8 +5,10 @@ import {
   type ClientAcks,
   type ClientEventName,
   clientEventSchemas,
+  type ChatMessage,
   type ClientToServerEvents,
   type Participant,
+  type ServerEventName,
   type ServerToClientEvents,
   SfuRequestSchema,
   sfuPeer,
@@ -136,19 +138,35 @@ export function attachSocketClassroom({
     if (res.state.participants.length === 0) void sfu.endClass(classId);
   };
 
-  const deliver = (res: rules.CommandResult<unknown>) => {
+  /**
+   * Sends what a command produced and stores its notes. Returns the system messages the events
+   * carried (a join's own line goes back to the joiner with the ack).
+   */
+  const deliver = (res: rules.CommandResult<unknown>): { event: ServerEventName; message: ChatMessage }[] => {
     followOnMediaServer(res);
-    for (const { target, event, payload } of res.events) {
-      if ('socket' in target) io.to(target.socket).emit(event, payload as never);
+    const classId = res.state.sessionId;
+    const notes: { message: ChatMessage; announced: boolean }[] = [];
+    const carried: { event: ServerEventName; message: ChatMessage }[] = [];
+    for (const { target, event, payload, note } of res.events) {
+      let body: unknown = payload;
+      if (note) {
+        const message = chat.draftNote(classId, note);
+        notes.push({ message, announced: true });
+        carried.push({ event, message });
+        body = { ...payload, note: message };
+      }
+      if ('socket' in target) io.to(target.socket).emit(event, body as never);
       else {
         const room = io.to(classRoom(target.class));
-        (target.except ? room.except(target.except) : room).emit(event, payload as never);
+        (target.except ? room.except(target.except) : room).emit(event, body as never);
       }
     }
     for (const socketId of res.evict) io.in(socketId).disconnectSockets(true);
-    if (res.notes.length) {
-      chat.note(res.state.sessionId, res.notes).catch((err) => log.warn({ err, classId: res.state.sessionId }, 'a class note was not stored'));
+    for (const note of res.notes) notes.push({ message: chat.draftNote(classId, note), announced: false });
+    if (notes.length) {
+      chat.recordNotes(classId, notes).catch((err) => log.warn({ err, classId }, 'a class note was not stored'));
     }
+    return carried;
   };
 
   let closed = false;
@@ -238,11 +256,11 @@ export function attachSocketClassroom({
       );
       socket.data.sessionId = input.sessionId;
       await socket.join(classRoom(input.sessionId));
-      deliver(res);
+      const note = deliver(res).find((c) => c.event === 'user-joined')?.message;
       // Gone while the join was being stored: leave now, or the class keeps a ghost.
       if (socket.disconnected) await leaveClass();
       slog.info({ classId: input.sessionId }, 'joined class');
-      return { self: res.value, controls: res.state.controls };
+      return note ? { self: res.value, controls: res.state.controls, note } : { self: res.value, controls: res.state.controls };
     });
 
     on('get-session-users', async ({ sessionId }) => {
