@@ -15,6 +15,7 @@ import { createSfuLinks } from './media/sfu-links';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
 import { mergeMessages } from './chat/chat-log';
+import { studentMeshLimit } from '../protocol/topology';
 import { selectOthers } from './selectors';
 import {
   type ClassroomStore,
@@ -68,6 +69,8 @@ export class SessionClient {
   private socket: ClassroomSocket | null = null;
   private topology: MediaTopology;
   private topologyMode: MediaMode = 'direct';
+  /** This student's camera is held at the large-class size (the class went past the mesh). */
+  private studentVideoCapped = false;
   /** The remote tiles on screen (a large class's grid pages), or null for all. */
   private onScreen: string[] | null = null;
   private localStream: MediaStream | null = null;
@@ -130,7 +133,7 @@ export class SessionClient {
       stopStream(media.stream);
       return;
     }
-    if (this.topologyMode === 'sfu' && this.options.role === 'student') await capVideo(media.stream, largeClassStudentVideo);
+    if ((this.topologyMode === 'sfu' || this.studentVideoCapped) && this.options.role === 'student') await capVideo(media.stream, largeClassStudentVideo);
     this.localStream = media.stream;
     this.streams.set(localStreamKey, media.stream);
     this.topology.setLocalStream(media.stream);
@@ -348,7 +351,20 @@ export class SessionClient {
 
   private syncTopology() {
     const state = this.store.getState();
-    if (state.participants.self) this.topology.sync(state.participants.self, selectOthers(state));
+    const { self } = state.participants;
+    if (!self) return;
+    const others = selectOthers(state);
+    // Past the mesh, a student's video goes to the tutor only, shown as one tile of many: the size
+    // the media server mode sends is enough, and it spares the tutor's machine decoding every
+    // student at full size. Once capped, it stays so for the session (never raised mid-class).
+    if (self.role === 'student' && !this.studentVideoCapped) {
+      const students = others.filter((p) => p.role === 'student').length + 1;
+      if (students > studentMeshLimit) {
+        this.studentVideoCapped = true;
+        void capVideo(this.localStream, largeClassStudentVideo);
+      }
+    }
+    this.topology.sync(self, others);
   }
 
   /** The connection dropped: links to the old socket ids are dead, but the class stays on screen until we are back. */
