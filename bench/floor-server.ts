@@ -12,6 +12,11 @@ import { Server } from 'socket.io';
 import { limits } from '../src/protocol/limits';
 
 const port = Number(process.env.PORT ?? 0);
+/**
+ * `FLOOR_TELLS_CLASS=1`: a join also sends `user-joined` to the rest of the room and a leave
+ * `user-left`, as any classroom must: the floor of the join's fan-out, for reference.
+ */
+const tellsClass = process.env.FLOOR_TELLS_CLASS === '1';
 const host = process.env.HOST ?? '127.0.0.1';
 
 /** A participant shaped like the classroom's, so payloads weigh the same. */
@@ -48,7 +53,9 @@ io.on('connection', (socket) => {
     const ack = ackOf(args);
     room = roomOf(args[0]);
     void socket.join(room);
-    ack?.({ ok: true, self: participant(socket.id, 1), controls });
+    const self = participant(socket.id, 1);
+    if (tellsClass) socket.to(room).emit('user-joined', self);
+    ack?.({ ok: true, self, controls });
   });
   socket.on('get-session-users', (...args: unknown[]) => {
     const ack = ackOf(args);
@@ -60,7 +67,10 @@ io.on('connection', (socket) => {
   });
   socket.on('leave-session', (...args: unknown[]) => {
     const ack = ackOf(args);
-    if (room) void socket.leave(room);
+    if (room) {
+      if (tellsClass) socket.to(room).emit('user-left', { socketId: socket.id });
+      void socket.leave(room);
+    }
     room = null;
     ack?.({ ok: true });
   });

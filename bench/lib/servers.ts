@@ -39,6 +39,6 @@ export function startClassroom(ctx: BenchContext, options: ClassroomOptions): Pr
 }
 
 /** The bare Socket.IO floor (`bench/floor-server.ts`), started with the same flags and probe. */
-export function startFloor(ctx: BenchContext, name = 'floor'): Promise<ServerHandle> {
-  return startServer({ name, script: 'bench/floor-server.ts', profileDir: ctx.profileDir });
+export function startFloor(ctx: BenchContext, name = 'floor', env?: Record<string, string>): Promise<ServerHandle> {
+  return startServer({ name, script: 'bench/floor-server.ts', profileDir: ctx.profileDir, env });
 }

@@ -135,18 +135,24 @@ export const join: Scenario = {
   id: 'join',
   title: '1. Join latency (join-session + get-session-users until existing-users)',
   async run(ctx) {
-    const [server, floor, generator] = await Promise.all([startClassroom(ctx, { name: 'classroom' }), startFloor(ctx), joinGenerator(ctx, 'one-node')]);
+    const [server, floor, telling, generator] = await Promise.all([
+      startClassroom(ctx, { name: 'classroom' }),
+      startFloor(ctx),
+      startFloor(ctx, 'floor-telling', { FLOOR_TELLS_CLASS: '1' }),
+      joinGenerator(ctx, 'one-node'),
+    ]);
+    const serverOf = { floor, classroom: server, telling } as const;
     const rows: Row[] = [];
     try {
       for (const shape of joinShapes(ctx)) {
-        const runs: JoinMeasurement[] = [];
-        const floors: JoinMeasurement[] = [];
+        const measured = { floor: [] as JoinMeasurement[], classroom: [] as JoinMeasurement[], telling: [] as JoinMeasurement[] };
+        const { classroom: runs, floor: floors } = measured;
         for (let r = 0; r < ctx.runs; r++) {
           // Alternate the order, so a drift of the machine does not always favour one side.
-          const order = r % 2 === 0 ? (['floor', 'classroom'] as const) : (['classroom', 'floor'] as const);
+          const order = r % 2 === 0 ? (['floor', 'classroom', 'telling'] as const) : (['telling', 'classroom', 'floor'] as const);
           for (const which of order) {
-            const m = await measureJoin(ctx, generator, [which === 'floor' ? floor : server], shape, `${which}-${shape.classes}x${shape.perClass}`);
-            (which === 'floor' ? floors : runs).push(m);
+            const m = await measureJoin(ctx, generator, [serverOf[which]], shape, `${which}-${shape.classes}x${shape.perClass}`);
+            measured[which].push(m);
             ctx.log(
               `  run ${r + 1} ${which.padEnd(9)} ${shape.classes}x${shape.perClass}: p50 ${m.latency.p50.toFixed(2)} ms, p99 ${m.latency.p99.toFixed(2)} ms (n=${m.latency.n}), server CPU ${(m.serverCpu * 100).toFixed(0)}% (machine ${(m.machineBusy * 100).toFixed(0)}%), ELD p99 ${m.eldP99.toFixed(1)} ms, GC max ${m.gcMaxMs.toFixed(0)} ms (${(m.gcShare * 100).toFixed(1)}%)`,
             );
@@ -168,10 +174,20 @@ export const join: Scenario = {
               ).toFixed(0)}% of a core during the measurement`,
             ],
           }),
+          latencyRow({
+            id: `join-${shape.perClass}-telling`,
+            section: '1. Join latency, one node',
+            name: `the same, against a bare Socket.IO that also tells the class (\`user-joined\` / \`user-left\` to the room), for reference`,
+            runs: runs.map((m) => m.latency),
+            floorName: 'bare Socket.IO telling the class',
+            floorRuns: measured.telling.map((m) => m.latency),
+            targets: [],
+            notes: [],
+          }),
         );
       }
     } finally {
-      await Promise.all([server.stop(), floor.stop(), stopJoinGenerator(generator)]);
+      await Promise.all([server.stop(), floor.stop(), telling.stop(), stopJoinGenerator(generator)]);
     }
     return rows;
   },
