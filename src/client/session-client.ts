@@ -16,7 +16,7 @@ import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
 import { mergeMessages } from './chat/chat-log';
 import { studentMeshLimit } from '../protocol/topology';
-import { selectOthers } from './selectors';
+import { selectOthers, selectStudentCount } from './selectors';
 import {
   type ClassroomStore,
   createClassroomStore,
@@ -69,7 +69,7 @@ export class SessionClient {
   private socket: ClassroomSocket | null = null;
   private topology: MediaTopology;
   private topologyMode: MediaMode = 'direct';
-  /** This student's camera is held at the large-class size (the class went past the mesh). */
+  /** This student's camera is held at the large-class size (the class went past the mesh, or to the media server). */
   private studentVideoCapped = false;
   /** The remote tiles on screen (a large class's grid pages), or null for all. */
   private onScreen: string[] | null = null;
@@ -113,7 +113,7 @@ export class SessionClient {
     const mode = this.store.getState().media.controls.media;
     if (mode === this.topologyMode || this.options.observer) return;
     this.topologyMode = mode;
-    if (mode === 'sfu' && this.options.role === 'student') void capVideo(this.localStream, largeClassStudentVideo);
+    if (mode === 'sfu' && this.options.role === 'student') this.capStudentVideo();
     this.topology.close();
     this.topology = this.createTopology(mode);
     this.topology.setLocalStream(this.localStream);
@@ -133,7 +133,7 @@ export class SessionClient {
       stopStream(media.stream);
       return;
     }
-    if ((this.topologyMode === 'sfu' || this.studentVideoCapped) && this.options.role === 'student') await capVideo(media.stream, largeClassStudentVideo);
+    if (this.studentVideoCapped) await capVideo(media.stream, largeClassStudentVideo);
     this.localStream = media.stream;
     this.streams.set(localStreamKey, media.stream);
     this.topology.setLocalStream(media.stream);
@@ -349,6 +349,13 @@ export class SessionClient {
     this.syncTopology();
   }
 
+  /** A student's camera at the large-class size from now on (the star or the media server). */
+  private capStudentVideo() {
+    if (this.studentVideoCapped) return;
+    this.studentVideoCapped = true;
+    void capVideo(this.localStream, largeClassStudentVideo);
+  }
+
   private syncTopology() {
     const state = this.store.getState();
     const { self } = state.participants;
@@ -357,13 +364,7 @@ export class SessionClient {
     // Past the mesh, a student's video goes to the tutor only, shown as one tile of many: the size
     // the media server mode sends is enough, and it spares the tutor's machine decoding every
     // student at full size. Once capped, it stays so for the session (never raised mid-class).
-    if (self.role === 'student' && !this.studentVideoCapped) {
-      const students = others.filter((p) => p.role === 'student').length + 1;
-      if (students > studentMeshLimit) {
-        this.studentVideoCapped = true;
-        void capVideo(this.localStream, largeClassStudentVideo);
-      }
-    }
+    if (self.role === 'student' && selectStudentCount(state) > studentMeshLimit) this.capStudentVideo();
     this.topology.sync(self, others);
   }
 

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ServerEventName, ServerEventPayload } from '../../protocol';
 import type { ClassNote } from '../classroom/class-state';
 import { ClassroomError, forbidden, notFound } from '../classroom/errors';
 import type { Identity } from '../classroom/identity';
 import { authorize } from '../classroom/permissions';
-import type { ChatStore, HistoryQuery } from './chat-store';
+import { type ChatStore, type HistoryQuery, toChatMessage } from './chat-store';
 
 /** Sends an event to everyone in a class, on whichever node they are. */
 export type PublishToClass = <E extends ServerEventName>(sessionId: string, event: E, payload: ServerEventPayload<E>) => void;
@@ -78,17 +77,7 @@ export function createChatService({
     },
 
     draftNote(sessionId, { text, by }) {
-      return {
-        id: randomUUID(),
-        sessionId,
-        userId: by.userId,
-        userName: by.name,
-        role: by.role,
-        text,
-        type: 'system',
-        createdAt: now().toISOString(),
-        editedAt: null,
-      };
+      return toChatMessage({ sessionId, userId: by.userId, userName: by.name, role: by.role, text, type: 'system' }, now);
     },
 
     async recordNotes(sessionId, notes) {

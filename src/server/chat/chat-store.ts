@@ -13,6 +13,21 @@ export interface NewChatMessage {
   createdAt?: string;
 }
 
+/** The message a store keeps: the given id and time (an announced line), or new ones. */
+export function toChatMessage(input: NewChatMessage, now: () => Date): ChatMessage {
+  return {
+    id: input.id ?? randomUUID(),
+    sessionId: input.sessionId,
+    userId: input.userId,
+    userName: input.userName,
+    role: input.role,
+    text: input.text,
+    type: input.type,
+    createdAt: input.createdAt ?? now().toISOString(),
+    editedAt: null,
+  };
+}
+
 export interface HistoryQuery {
   /** Only messages older than this one (paging back). */
   before?: string;
@@ -38,18 +53,7 @@ export function createMemoryChatStore(now: () => Date = () => new Date()): ChatS
   const messages: ChatMessage[] = [];
   return {
     async append(input) {
-      const { sessionId, userId, userName, role, text, type } = input;
-      const message: ChatMessage = {
-        id: input.id ?? randomUUID(),
-        sessionId,
-        userId,
-        userName,
-        role,
-        text,
-        type,
-        createdAt: input.createdAt ?? now().toISOString(),
-        editedAt: null,
-      };
+      const message = toChatMessage(input, now);
       messages.push(message);
       return message;
     },

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ChatMessage } from '../../protocol';
-import type { ChatStore } from '../chat/chat-store';
+import { type ChatStore, toChatMessage } from '../chat/chat-store';
 import { checkLimit } from './limit';
 import type { ChatMessagesTable, DatabaseSchema } from './schema';
 
@@ -104,17 +103,7 @@ export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date =
 
   return {
     append(input) {
-      const message: ChatMessage = {
-        id: input.id ?? randomUUID(),
-        sessionId: input.sessionId,
-        userId: input.userId,
-        userName: input.userName,
-        role: input.role,
-        text: input.text,
-        type: input.type,
-        createdAt: input.createdAt ?? now().toISOString(),
-        editedAt: null,
-      };
+      const message = toChatMessage(input, now);
       return new Promise<ChatMessage>((resolve, reject) => {
         queue.push({ message, resolve, reject });
         schedule();
