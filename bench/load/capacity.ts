@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import { serve } from './harness';
-import { connect, emitAck, joinMany, mapLimit, mint, nextEvent, type Role, sleep } from './client';
+import { connect, emitAck, joinMany, mapLimit, mint, nextEvent, onSchedule, type Role } from './client';
 
 const held: Socket[] = [];
 const timers = new Set<ReturnType<typeof setTimeout>>();
@@ -78,10 +78,7 @@ async function probe(args: ProbeArgs) {
   await Promise.all(
     probes.map(async (socket, c) => {
       const sessionId = args.sessionIds[c];
-      // A fixed schedule per class, spread over the interval: no probe may wake at the end with the others.
-      for (let at = begin + (c / probes.length) * args.intervalMs; at < end; at += args.intervalMs) {
-        const due = at - performance.now();
-        if (due > 0) await sleep(due);
+      await onSchedule(c, probes.length, { begin, end, intervalMs: args.intervalMs }, async () => {
         const t0 = performance.now();
         const joined = await emitAck(socket, 'join-session', { sessionId });
         const t1 = performance.now();
@@ -96,7 +93,7 @@ async function probe(args: ProbeArgs) {
         }
         if (total > 50) slow.push({ at: Math.round(Date.now()), total: Math.round(total), join: Math.round(t1 - t0) });
         await emitAck(socket, 'leave-session', {});
-      }
+      });
     }),
   );
   for (const socket of probes) socket.disconnect();

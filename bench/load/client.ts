@@ -154,3 +154,17 @@ export async function joinMany(
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs `turn` for class `c` of `n` on a fixed schedule: first at `c / n` of the interval after
+ * `begin`, then once every interval until `end`, so the classes stay spread evenly over the
+ * interval. (Waking each class when its previous turn ended instead had every probe join at the
+ * end of the window at once: a burst that made the p99.)
+ */
+export async function onSchedule(c: number, n: number, { begin, end, intervalMs }: { begin: number; end: number; intervalMs: number }, turn: () => Promise<void>): Promise<void> {
+  for (let at = begin + (c / n) * intervalMs; at < end; at += intervalMs) {
+    const due = at - performance.now();
+    if (due > 0) await sleep(due);
+    await turn();
+  }
+}

@@ -8,7 +8,7 @@
  * classroom and the floor (which ignores auth and answers with as many users as `floorUsers`).
  */
 import { serve } from './harness';
-import { closeAll, connect, emitAck, joinMany, mapLimit, mint, nextEvent, type Role, sleep } from './client';
+import { closeAll, connect, emitAck, joinMany, mapLimit, mint, nextEvent, onSchedule, type Role, sleep } from './client';
 
 export interface JoinConfig {
   /** One URL per node; members are spread over them. */
@@ -77,12 +77,7 @@ async function probe(config: JoinConfig): Promise<ProbeResult> {
   await Promise.all(
     probes.map(async (probe, c) => {
       const sessionId = sessionIds[c];
-      // Each class on a fixed schedule, the classes spread evenly over the interval. (Waking every
-      // probe at the end instead, as this once did, had them all join in the same instant: a burst
-      // that was 2–7% of the samples and made the p99.)
-      for (let at = begin + (c / probes.length) * intervalMs; at < end; at += intervalMs) {
-        const wait = at - performance.now();
-        if (wait > 0) await sleep(wait);
+      await onSchedule(c, probes.length, { begin, end, intervalMs }, async () => {
         const started = performance.now();
         const joined = await emitAck(probe, 'join-session', { sessionId });
         const users = nextEvent<{ users: unknown[] }>(probe, 'existing-users', 15_000);
@@ -93,7 +88,7 @@ async function probe(config: JoinConfig): Promise<ProbeResult> {
         else probeErrors += 1;
         if (took > slowMs && slowAt.length < 1000) slowAt.push(Math.round(started - begin));
         await emitAck(probe, 'leave-session', {});
-      }
+      });
     }),
   );
   closeAll();

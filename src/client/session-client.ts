@@ -15,7 +15,7 @@ import { createSfuLinks } from './media/sfu-links';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
 import { mergeMessages } from './chat/chat-log';
-import { studentMeshLimit } from '../protocol/topology';
+import { isStar } from '../protocol/topology';
 import { selectOthers, selectStudentCount } from './selectors';
 import {
   type ClassroomStore,
@@ -364,7 +364,7 @@ export class SessionClient {
     // Past the mesh, a student's video goes to the tutor only, shown as one tile of many: the size
     // the media server mode sends is enough, and it spares the tutor's machine decoding every
     // student at full size. Once capped, it stays so for the session (never raised mid-class).
-    if (self.role === 'student' && selectStudentCount(state) > studentMeshLimit) this.capStudentVideo();
+    if (self.role === 'student' && isStar(selectStudentCount(state))) this.capStudentVideo();
     this.topology.sync(self, others);
   }
 

@@ -3,6 +3,9 @@ import type { Participant } from './schemas';
 /** Students see each other directly only in small classes; past this, everyone connects to the tutor. */
 export const studentMeshLimit = 4;
 
+/** Past the mesh: students link to the tutor only (a star), and send it the large-class video size. */
+export const isStar = (studentCount: number) => studentCount > studentMeshLimit;
+
 type Linkable = Pick<Participant, 'socketId' | 'role' | 'joinedAt'>;
 
 /**
@@ -12,7 +15,7 @@ type Linkable = Pick<Participant, 'socketId' | 'role' | 'joinedAt'>;
 export function shouldLink(a: Linkable, b: Linkable, studentCount: number): boolean {
   if (a.socketId === b.socketId) return false;
   if (a.role !== 'student' || b.role !== 'student') return true;
-  return studentCount <= studentMeshLimit;
+  return !isStar(studentCount);
 }
 
 /** The later joiner dials (ties broken by socket id), so exactly one end creates the offer. */

@@ -1,6 +1,6 @@
 import { selectStudentCount, selectStudents, selectTutor } from '../../client/selectors';
 import { useClassroom, useStream } from '../../client/react/session-context';
-import { studentMeshLimit } from '../../protocol';
+import { isStar } from '../../protocol';
 import { CameraOffIcon, LinkBadge, MicOffIcon } from './indicators';
 import { ParticipantTile } from './ParticipantTile';
 import { SelfPreview } from './SelfPreview';
@@ -11,7 +11,7 @@ export function StudentView() {
   const tutor = useClassroom(selectTutor);
   const classmates = useClassroom(selectStudents);
   // Classmates are seen only over direct links in a small class; through the media server a student receives the tutor.
-  const small = useClassroom((s) => s.media.controls.media === 'direct' && selectStudentCount(s) <= studentMeshLimit);
+  const small = useClassroom((s) => s.media.controls.media === 'direct' && !isStar(selectStudentCount(s)));
 
   return (
     <div className="relative flex min-h-0 flex-1 flex-col gap-2 p-2">
