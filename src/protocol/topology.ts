@@ -18,6 +18,18 @@ export function shouldLink(a: Linkable, b: Linkable, studentCount: number): bool
   return !isStar(studentCount);
 }
 
+/**
+ * How long a dialler waits before opening a link. Classmates wait a moment: when a class starts,
+ * students arrive together, and a link between two of the first four is torn down as soon as a
+ * fifth makes the class a star; the wait lets the roster settle first. Links with the tutor or an
+ * admin, which every class keeps, open at once.
+ */
+export const classmateDialDelayMs = 400;
+
+export function dialDelayMs(a: Linkable, b: Linkable): number {
+  return a.role === 'student' && b.role === 'student' ? classmateDialDelayMs : 0;
+}
+
 /** The later joiner dials (ties broken by socket id), so exactly one end creates the offer. */
 export function dialsFirst(self: Linkable, other: Linkable): boolean {
   if (self.joinedAt !== other.joinedAt) return self.joinedAt > other.joinedAt;

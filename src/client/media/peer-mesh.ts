@@ -1,6 +1,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import type { Instance as Peer } from 'simple-peer';
-import { dialsFirst, type Participant, shouldLink } from '../../protocol';
+import type { Participant } from '../../protocol';
+import { dialDelayMs, dialsFirst, shouldLink } from '../../protocol/topology';
 import type { MediaTopology, TopologyEvents } from './topology';
 
 /** The envelope of every signal between two browsers: which link (attempt) it belongs to. */
@@ -89,6 +90,17 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
     open(remote, `${self.socketId}:${++attempt}`, true);
   }
 
+  /** Dials now, or after a wait during which a roster change may make the link unwanted (`sync` drops the timer). */
+  function dialSoon(remote: string, delayMs: number) {
+    if (delayMs <= 0) {
+      dial(remote);
+      return;
+    }
+    cancelTimer(remote);
+    options.onLinkState(remote, 'connecting');
+    timers.set(remote, setTimeout(() => { timers.delete(remote); dial(remote); }, delayMs));
+  }
+
   function linkLost(remote: string) {
     const link = links.get(remote);
     drop(remote);
@@ -127,7 +139,7 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
       for (const other of nextOthers) {
         if (!shouldLink(nextSelf, other, students) || wanted.has(other.socketId)) continue;
         wanted.add(other.socketId);
-        if (dialsFirst(nextSelf, other)) dial(other.socketId);
+        if (dialsFirst(nextSelf, other)) dialSoon(other.socketId, dialDelayMs(nextSelf, other));
         else if (!links.has(other.socketId)) options.onLinkState(other.socketId, 'connecting');
       }
     },
