@@ -1,4 +1,5 @@
-import { limits, type Participant } from '../protocol';
+import type { Participant } from '../protocol';
+import { limits } from '../protocol/limits';
 
 /**
  * The order of a large class's tiles on the moderator's grid: who needs the tutor's eye comes

@@ -1,4 +1,5 @@
-import { limits, type Participant } from '../protocol';
+import type { Participant } from '../protocol';
+import { limits } from '../protocol/limits';
 import type { ClassroomState } from './store';
 
 const byJoin = (a: Participant, b: Participant) => a.joinedAt - b.joinedAt;

@@ -2,11 +2,7 @@ import { z } from 'zod';
 import { limits } from './limits';
 import { SocketIdSchema } from './schemas';
 
-/**
- * The media server's address on the `signal` path: a browser sends `signal { to: sfuPeer, data }`
- * and hears back as `signal { from: sfuPeer, data }`. The server relays to Janus; browsers never reach it.
- */
-export const sfuPeer = 'sfu';
+export { sfuPeer } from './sfu-peer';
 
 /** One publish or subscribe attempt: replies and closes name it, so a stale reply is ignored. */
 const LinkIdSchema = z.string().min(1).max(limits.idLength);

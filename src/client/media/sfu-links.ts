@@ -1,6 +1,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import type { Instance as Peer } from 'simple-peer';
-import { type Jsep, type Participant, type SfuReply, SfuReplySchema, type SfuRequest, sfuPeer } from '../../protocol';
+import type { Jsep, Participant, SfuReply, SfuRequest } from '../../protocol';
+import { isSfuReply, sfuPeer } from '../../protocol/sfu-peer';
 import type { LinkState } from '../store';
 import type { MediaTopology, TopologyEvents } from './topology';
 
@@ -251,8 +252,7 @@ export function createSfuLinks(options: TopologyEvents): MediaTopology {
 
     receive(from, data) {
       if (closed || from !== sfuPeer) return;
-      const reply = SfuReplySchema.safeParse(data);
-      if (reply.success) onReply(reply.data);
+      if (isSfuReply(data)) onReply(data);
     },
 
     setLocalStream(stream) {

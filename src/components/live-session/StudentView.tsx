@@ -1,6 +1,6 @@
 import { selectStudentCount, selectStudents, selectTutor } from '../../client/selectors';
 import { useClassroom, useStream } from '../../client/react/session-context';
-import { isStar } from '../../protocol';
+import { isStar } from '../../protocol/topology';
 import { CameraOffIcon, LinkBadge, MicOffIcon } from './indicators';
 import { ParticipantTile } from './ParticipantTile';
 import { SelfPreview } from './SelfPreview';

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { orderForLargeClass, pageOf } from '../../client/grid-pages';
-import { limits, type Participant } from '../../protocol';
+import type { Participant } from '../../protocol';
+import { limits } from '../../protocol/limits';
 
 /**
  * The tiles the moderator's grid shows now. A class that fits on one page keeps join order (tiles
