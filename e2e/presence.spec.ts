@@ -9,6 +9,8 @@ test('a student leaves and another reloads: the tutor ends with the right tiles,
   await amy.button('Leave').click();
   await expect(amy.page.getByTestId('session-ended')).toBeVisible();
   await expect(tutor.tileOf(amy)).toHaveCount(0);
+  // Leaving lets the camera and microphone go.
+  await expect.poll(() => amy.localTracks()).toEqual({ opened: 2, live: 0 });
 
   await ben.page.reload();
   await expect(ben.page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
@@ -40,6 +42,9 @@ test('a forged or expired token shows a clear error and joins nothing', async ({
   await expect(late.page.getByTestId('session-error')).toContainText('expired');
 
   await expect(mallory.page.getByTestId('self-preview')).toHaveCount(0);
+  // The page opens the camera while the server checks the link; a refused link lets it go.
+  await expect.poll(() => mallory.localTracks()).toEqual({ opened: 2, live: 0 });
+  await expect.poll(() => late.localTracks()).toEqual({ opened: 2, live: 0 });
   await expect(tutor.page.getByText('No students have joined yet')).toBeVisible();
   await expect(tutor.tiles()).toHaveCount(0);
 });

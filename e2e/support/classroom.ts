@@ -70,6 +70,14 @@ export class Member {
     return this.page.getByRole('button', { name, exact: true });
   }
 
+  /** The camera and microphone tracks this page opened, and how many of them are still live (not stopped). */
+  localTracks(): Promise<{ opened: number; live: number }> {
+    return this.page.evaluate(() => {
+      const tracks = (window as unknown as { __localTracks?: MediaStreamTrack[] }).__localTracks ?? [];
+      return { opened: tracks.length, live: tracks.filter((t) => t.readyState === 'live').length };
+    });
+  }
+
   /** Whether one's own microphone track is enabled (read from the self-preview's stream). */
   localAudioEnabled(): Promise<boolean | null> {
     return this.page.getByTestId('self-preview').locator('video').evaluate((v: HTMLVideoElement) => {
@@ -116,6 +124,7 @@ export class Classroom {
     this.contexts.push(context);
     await context.addInitScript(recordCspViolations);
     await context.addInitScript(keepPeerConnections);
+    await context.addInitScript(keepLocalTracks);
     if (options.denyMedia) await context.addInitScript(denyMedia);
     if (options.speaking) await context.addInitScript(steadyTone);
     const page = await context.newPage();
@@ -152,6 +161,20 @@ function recordCspViolations() {
 }
 
 /** Keeps every RTCPeerConnection the page makes in `window.__peerConnections`, so a test can break one. */
+/** Keeps every camera and microphone track the page opened (`window.__localTracks`), to check they are stopped. */
+function keepLocalTracks() {
+  const devices = navigator.mediaDevices;
+  if (!devices?.getUserMedia) return;
+  const kept: MediaStreamTrack[] = [];
+  (window as unknown as { __localTracks: MediaStreamTrack[] }).__localTracks = kept;
+  const open = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    kept.push(...stream.getTracks());
+    return stream;
+  };
+}
+
 function keepPeerConnections() {
   const Native = window.RTCPeerConnection;
   if (!Native) return;
@@ -191,10 +214,13 @@ function denyMedia() {
   navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
 }
 
-/** A <video> really plays: it has frames, and its clock moves. */
-export async function expectVideoPlaying(video: Locator): Promise<void> {
-  await expect(video).toBeVisible();
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: 20_000 }).toBeGreaterThan(0);
+/**
+ * A <video> really plays: it has frames, and its clock moves. `withinMs` is how long each of the two
+ * may take: a class of a dozen pages or more on two cores starves some pages for seconds at a time.
+ */
+export async function expectVideoPlaying(video: Locator, { withinMs = 20_000 }: { withinMs?: number } = {}): Promise<void> {
+  await expect(video).toBeVisible({ timeout: withinMs });
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: withinMs }).toBeGreaterThan(0);
   const start = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(start);
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: Math.max(10_000, withinMs / 2) }).toBeGreaterThan(start);
 }

@@ -9,12 +9,13 @@ import type {
   Participant,
   ServerToClientEvents,
 } from '../protocol';
-import { type CaptureOptions, capVideo, largeClassStudentVideo, openLocalMedia, stopStream } from './media/local-media';
+import { type CaptureOptions, capVideo, largeClassStudentVideo, type LocalMedia, openLocalMedia, stopStream } from './media/local-media';
 import { createPeerMesh } from './media/peer-mesh';
 import { createSfuLinks } from './media/sfu-links';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
 import { mergeMessages } from './chat/chat-log';
+import { markTiming } from './timing';
 import { isStar } from '../protocol/topology';
 import { selectOthers, selectStudentCount } from './selectors';
 import {
@@ -47,6 +48,11 @@ export interface SessionClientOptions {
   url?: string;
   /** Moderates without media (the admin console): no camera, no peer links. */
   observer?: boolean;
+  /**
+   * The camera and microphone, already being opened by the page while it checked the link; the
+   * client owns them from here (stops them when it stops). Opened by the client when absent.
+   */
+  media?: Promise<LocalMedia>;
 }
 
 /** A refused command, with the server's code. */
@@ -77,6 +83,8 @@ export class SessionClient {
   private disposers: Array<() => void> = [];
   private stopped = false;
   private historyLoaded = false;
+  /** Settles once the camera and microphone are open (or known missing); a join waits for it. */
+  private mediaReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SessionClientOptions) {
     this.topology = this.createTopology();
@@ -94,7 +102,10 @@ export class SessionClient {
           links: state ? { ...p.links, [socketId]: state } : without(p.links, socketId),
         })),
       // Tiles subscribe to the registry; the store holds no streams.
-      onRemoteStream: (socketId: string, stream: MediaStream | null) => this.streams.set(socketId, stream),
+      onRemoteStream: (socketId: string, stream: MediaStream | null) => {
+        if (stream) markTiming('first-remote-stream');
+        this.streams.set(socketId, stream);
+      },
       onSpeaking: (socketId: string, speaking: boolean) =>
         patchParticipants(this.store, (p) => ({
           speaking: speaking ? { ...p.speaking, [socketId]: true } : without(p.speaking, socketId),
@@ -120,21 +131,29 @@ export class SessionClient {
     this.syncTopology();
   }
 
-  /** Opens the camera and microphone (not for an admin, who only watches), then joins. */
+  /**
+   * Opens the camera and microphone (not for an admin, who only watches) while the socket connects,
+   * and joins once both are ready: the class learns at once whether we send audio and video, and
+   * neither wait sits behind the other.
+   */
   async start(): Promise<void> {
-    if (this.options.role !== 'admin' && !this.options.observer) await this.openMedia({ audio: true, video: true });
-    if (this.stopped) return;
+    const publishes = this.options.role !== 'admin' && !this.options.observer;
+    const early = this.options.media;
+    if (early && !publishes) void early.then((m) => stopStream(m.stream));
+    this.mediaReady = publishes ? this.openMedia({ audio: true, video: true }, early) : Promise.resolve();
     this.connect();
+    await this.mediaReady;
   }
 
-  private async openMedia(want: { audio: boolean; video: boolean }) {
-    const media = await openLocalMedia(this.options.capture ?? {}, want);
+  private async openMedia(want: { audio: boolean; video: boolean }, opening?: Promise<LocalMedia>) {
+    const media = await (opening ?? openLocalMedia(this.options.capture ?? {}, want));
     if (this.stopped) {
       stopStream(media.stream);
       return;
     }
     if (this.studentVideoCapped) await capVideo(media.stream, largeClassStudentVideo);
     this.localStream = media.stream;
+    markTiming('media-ready');
     this.streams.set(localStreamKey, media.stream);
     this.topology.setLocalStream(media.stream);
     patchMedia(this.store, {
@@ -154,7 +173,10 @@ export class SessionClient {
     });
     this.socket = socket;
 
-    socket.on('connect', () => void this.join());
+    socket.on('connect', () => {
+      markTiming('socket-connected');
+      void this.mediaReady.then(() => this.join());
+    });
     socket.on('disconnect', (reason) => {
       // Links to socket ids of the old connection are stale; a rejoin rebuilds them.
       this.resetClass();
@@ -178,6 +200,7 @@ export class SessionClient {
     });
     socket.on('participant-updated', (p) => this.upsert(p));
     socket.on('existing-users', ({ users }) => {
+      markTiming('roster');
       patchParticipants(this.store, () => ({ others: Object.fromEntries(users.map((u) => [u.socketId, u])) }));
       this.syncTopology();
     });
@@ -233,6 +256,7 @@ export class SessionClient {
   }
 
   private async join() {
+    if (this.stopped || !this.socket?.connected) return;
     const { media } = this.store.getState();
     const joined = await this.request('join-session', {
       sessionId: this.options.sessionId,
@@ -251,6 +275,7 @@ export class SessionClient {
     if (!joined.self.isAudioOn && this.store.getState().media.audioOn) this.setTrack('audio', false);
     if (!joined.self.isVideoOn && this.store.getState().media.videoOn) this.setTrack('video', false);
     patchUi(this.store, { status: 'connected' });
+    markTiming('joined');
     // The roster arrives as `existing-users`, whoever came first.
     await this.request('get-session-users', { sessionId: this.options.sessionId });
     await this.loadHistory();

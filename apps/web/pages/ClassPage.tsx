@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
-import { captureOptionsFrom } from '../../../src/client/media/local-media';
+import { useLayoutEffect, useState } from 'react';
+import { captureOptionsFrom, type LocalMedia, openLocalMedia, stopStream } from '../../../src/client/media/local-media';
+import { claimedRole } from '../../../src/client/token-claims';
 import { SessionProvider, useClassroom } from '../../../src/client/react/session-context';
 import { SessionClient } from '../../../src/client/session-client';
 import { LiveSession } from '../../../src/components/live-session/LiveSession';
@@ -19,9 +20,19 @@ export function ClassPage({ sessionId, search }: { sessionId: string; search: st
   const token = new URLSearchParams(search).get('token') ?? '';
   const [phase, setPhase] = useState<Phase>({ kind: 'checking' });
 
-  useEffect(() => {
+  // A layout effect, not a passive one: the camera and the link check start before the first paint,
+  // which a busy machine can hold back for a good part of a second.
+  useLayoutEffect(() => {
     let client: SessionClient | null = null;
     let cancelled = false;
+    const capture = captureOptionsFrom(search);
+    // The camera takes a moment to open: start it while the server checks the link (an admin's
+    // link publishes nothing). Until a client owns it, this page stops it on the way out.
+    let media: Promise<LocalMedia> | null = token && claimedRole(token) !== 'admin' ? openLocalMedia(capture) : null;
+    const dropMedia = () => {
+      void media?.then((m) => stopStream(m.stream));
+      media = null;
+    };
     (async () => {
       if (!token) throw new ApiError(401, 'unauthorized', 'This link has no join token. Ask your tutor for the class link.');
       const [me, { iceServers }] = await Promise.all([
@@ -29,14 +40,17 @@ export function ClassPage({ sessionId, search }: { sessionId: string; search: st
         api<{ iceServers: RTCIceServer[] }>('/api/config'),
       ]);
       if (cancelled) return;
-      client = new SessionClient({ sessionId, token, role: me.identity.role, iceServers, capture: captureOptionsFrom(search) });
+      client = new SessionClient({ sessionId, token, role: me.identity.role, iceServers, capture, media: media ?? undefined });
+      media = null;
       setPhase({ kind: 'ready', client, title: me.class.title });
       await client.start();
     })().catch((err) => {
+      dropMedia();
       if (!cancelled) setPhase({ kind: 'refused', message: err instanceof ApiError ? err.message : 'The class could not be opened.' });
     });
     return () => {
       cancelled = true;
+      dropMedia();
       client?.stop();
     };
   }, [sessionId, token, search]);
