@@ -35,6 +35,14 @@ async function launch(): Promise<Browser> {
  */
 const recordFirstFrames = `(() => {
   const frames = (window.__benchFrames = {});
+  // How many peer connections the page opened (a link torn down and rebuilt counts twice).
+  window.__benchLinks = 0;
+  const Native = window.RTCPeerConnection;
+  if (Native) {
+    window.RTCPeerConnection = function (...args) { window.__benchLinks++; return new Native(...args); };
+    window.RTCPeerConnection.prototype = Native.prototype;
+    Object.setPrototypeOf(window.RTCPeerConnection, Native);
+  }
   const keyOf = (v) => {
     if (v.closest('[data-testid="self-preview"]')) return null;
     const host = v.closest('[data-user-id]');
@@ -91,12 +99,19 @@ async function person(url: string, secret: string, sessionId: string, role: 'tut
   return { context, userId, url: `/session/${sessionId}?token=${encodeURIComponent(token)}&video=${video}` };
 }
 
-/** When the page had its document (DOMContentLoaded) and when it showed "connected", epoch ms. */
-async function milestones(p: Person): Promise<{ loaded: number; connected: number }> {
+/**
+ * When the page had its document (DOMContentLoaded), showed "connected", and passed each of the
+ * app's `classroom:<step>` User Timing marks (src/client/timing.ts), epoch ms.
+ */
+async function milestones(p: Person): Promise<{ loaded: number; connected: number; steps: Record<string, number>; links: number }> {
   return p.context.pages()[0].evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const w = window as unknown as { __benchConnected?: number };
-    return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN };
+    const w = window as unknown as { __benchConnected?: number; __benchLinks?: number };
+    const steps: Record<string, number> = {};
+    for (const m of performance.getEntriesByType('mark')) {
+      if (m.name.startsWith('classroom:')) steps[m.name.slice(10)] = performance.timeOrigin + m.startTime;
+    }
+    return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN, steps, links: w.__benchLinks ?? 0 };
   });
 }
 
@@ -167,6 +182,10 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
   const samples: number[] = [];
   const loaded: number[] = [];
   const connected: number[] = [];
+  /** Per app step, the slowest page's time of each run (ms from the start). */
+  const steps: Record<string, number[]> = {};
+  /** Peer connections the class's pages opened, per run (all pages together). */
+  const links: number[] = [];
   const failures: string[] = [];
   for (let r = 0; r < runs; r++) {
     const sessionId = `bench-class-${randomBytes(3).toString('hex')}`;
@@ -185,6 +204,10 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
       const at = await Promise.all(people.map(milestones));
       loaded.push(Math.max(...at.map((a) => a.loaded)) - t0);
       connected.push(Math.max(...at.map((a) => a.connected)) - t0);
+      links.push(at.reduce((n, a) => n + a.links, 0));
+      for (const step of new Set(at.flatMap((a) => Object.keys(a.steps)))) {
+        (steps[step] ??= []).push(Math.max(...at.map((a) => a.steps[step] ?? Number.NaN)) - t0);
+      }
     } catch (err) {
       failures.push((err as Error).message.split('\n')[0]);
     } finally {
@@ -192,7 +215,7 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
     }
     await sleep(1000);
   }
-  return { samples, failures, loaded, connected };
+  return { samples, failures, loaded, connected, steps, links };
 }
 
 /** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */

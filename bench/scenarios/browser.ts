@@ -16,14 +16,15 @@ export const browser: Scenario = {
       startClassroom(ctx, { name: 'classroom-web', web: true }),
       startGenerator('browser', 'bench/load/browser.ts', { deadlineMs: ctx.pick(90_000, 600_000) }),
     ]);
-    type Out = { samples: number[]; failures: string[]; loaded?: number[]; connected?: number[] };
+    type Out = { samples: number[]; failures: string[]; loaded?: number[]; connected?: number[]; steps?: Record<string, number[]>; links?: number[] };
     const args = (runs: number, extra: Partial<BrowserArgs> = {}): BrowserArgs => ({ url: server.url, secret: ctx.secret, runs, video, warmUp: ctx.mode === 'full', ...extra });
     const linkRuns = ctx.pick(2, 10);
     const classRuns = ctx.pick(1, 5);
     const students = 5;
     const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
     const report = (label: string, out: Out) => {
-      const phases = out.loaded ? ` (page loaded ${secs(out.loaded)} · connected ${secs(out.connected ?? [])})` : '';
+      const steps = Object.entries(out.steps ?? {}).map(([step, xs]) => ` · ${step} ${secs(xs)}`).join('');
+      const phases = out.loaded ? ` (page loaded ${secs(out.loaded)} · connected ${secs(out.connected ?? [])}${steps}${out.links ? ` · peer connections opened ${out.links.join(', ')}` : ''})` : '';
       ctx.log(`  ${label}: ${secs(out.samples)} s${phases}${out.failures.length ? ` · failed: ${out.failures.join(' | ')}` : ''}`);
       return out;
     };
