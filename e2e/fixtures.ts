@@ -3,7 +3,7 @@ import type { BrowserName } from './support/browsers';
 import { Classroom } from './support/classroom';
 
 export { expect };
-export { expectVideoPlaying, Member, mintToken } from './support/classroom';
+export { expectUncovered, expectVideoPlaying, Member, mintToken } from './support/classroom';
 
 /** `classroom`: a fresh class per test, with people joining in Chromium or Firefox. */
 export const test = base.extend<{ classroom: Classroom }>({

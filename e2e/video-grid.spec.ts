@@ -1,4 +1,4 @@
-import { expect, expectVideoPlaying, test } from './fixtures';
+import { expect, expectUncovered, expectVideoPlaying, test } from './fixtures';
 
 test('tutor first, then two students: everyone sees everyone', async ({ classroom }) => {
   const tutor = await classroom.join('tutor', 'Ada');
@@ -44,4 +44,24 @@ test('the tutor leaving brings back "waiting for the tutor"', async ({ classroom
   await tutor.button('Leave').click();
   await expect(tutor.page.getByTestId('session-ended')).toBeVisible();
   await expect(amy.page.getByTestId('waiting-for-tutor')).toBeVisible();
+});
+
+test('on a small laptop window (900x600) nothing is hidden: students see the tutor, a classmate and themselves; the tutor sees the students and the hands', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  const ben = await classroom.join('student', 'Ben');
+  for (const m of [tutor, amy, ben]) await m.page.setViewportSize({ width: 900, height: 600 });
+
+  await expectVideoPlaying(amy.tutorVideo());
+  await expectUncovered(amy.tutorVideo());
+  await expectUncovered(amy.tileOf(ben));
+  await expectUncovered(amy.page.getByTestId('self-preview'));
+  await expectUncovered(amy.button('Raise hand'));
+  await expectUncovered(amy.page.getByLabel('Message'));
+
+  await amy.button('Raise hand').click();
+  for (const student of [amy, ben]) await expectUncovered(tutor.tileOf(student));
+  await expectUncovered(tutor.page.getByTestId('hand-queue'));
+  await expectUncovered(tutor.page.getByTestId('self-preview'));
+  await expectUncovered(tutor.button('Mute all'));
 });

@@ -215,6 +215,27 @@ function denyMedia() {
 }
 
 /**
+ * The element is on screen and nothing covers it: scrolled into view if its container scrolls, the
+ * point at its centre belongs to it (not to a panel, a preview or a toast drawn over it).
+ */
+export async function expectUncovered(locator: Locator): Promise<void> {
+  await expect(locator).toBeVisible();
+  await locator.scrollIntoViewIfNeeded();
+  await expect
+    .poll(() =>
+      locator.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const x = r.left + r.width / 2;
+        const y = r.top + r.height / 2;
+        if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) return 'outside the window';
+        const hit = document.elementFromPoint(x, y);
+        return hit && (hit === el || el.contains(hit)) ? 'uncovered' : `covered by ${hit?.outerHTML.slice(0, 80) ?? 'nothing'}`;
+      }),
+    )
+    .toBe('uncovered');
+}
+
+/**
  * A <video> really plays: it has frames, and its clock moves. `withinMs` is how long each of the two
  * may take: a class of a dozen pages or more on two cores starves some pages for seconds at a time.
  */

@@ -229,7 +229,7 @@ export function ChatDock() {
     if (window.matchMedia?.('(max-width: 767px)').matches) session.setChatOpen(false);
   }, [session]);
   return (
-    <aside className={`flex min-h-0 flex-col border-slate-800 ${open ? 'h-72 border-t lg:h-auto lg:w-80 lg:border-l lg:border-t-0' : ''}`}>
+    <aside className={`flex min-h-0 flex-col border-slate-800 ${open ? 'h-72 max-h-[40%] border-t lg:h-auto lg:max-h-none lg:w-80 lg:border-l lg:border-t-0' : ''}`}>
       <button
         type="button"
         aria-expanded={open}

@@ -83,7 +83,8 @@ export function LiveSession({ title }: { title: string }) {
         </button>
       ) : null}
       <div className="flex min-h-0 flex-1 flex-col lg:flex-row">
-        <main className="flex min-h-0 flex-1 flex-col">
+        {/* Below the video, the chat takes at most 40% of the height; when even the rest is short, the video area scrolls rather than hide what does not fit. */}
+        <main className="flex min-h-0 flex-1 flex-col overflow-y-auto">
           <VideoGrid />
         </main>
         <ChatDock />

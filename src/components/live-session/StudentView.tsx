@@ -15,7 +15,7 @@ export function StudentView() {
 
   return (
     <div className="relative flex min-h-0 flex-1 flex-col gap-2 p-2">
-      <div className="relative min-h-[240px] flex-1 overflow-hidden rounded-xl bg-slate-900">
+      <div className="relative min-h-[160px] flex-1 overflow-hidden rounded-xl bg-slate-900">
         {tutor ? <TutorStage socketId={tutor.socketId} /> : <WaitingForTutor />}
       </div>
       {small && classmates.length > 0 ? (

@@ -26,7 +26,8 @@ export function ModeratorView({ showTutor }: { showTutor: boolean }) {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col gap-2 p-2 lg:flex-row">
-      <section aria-label="Participants" className="min-h-0 flex-1 overflow-y-auto">
+      {/* The students come first: their grid keeps room for a row of tiles however short the window. */}
+      <section aria-label="Participants" className="min-h-40 flex-1 overflow-y-auto">
         {people.length === 0 ? (
           <p className="p-6 text-center text-slate-400">No students have joined yet. Share the invite link.</p>
         ) : null}
@@ -38,9 +39,12 @@ export function ModeratorView({ showTutor }: { showTutor: boolean }) {
           ))}
         </div>
       </section>
-      <aside className="flex w-full shrink-0 flex-col gap-2 lg:w-72">
-        <SelfPreview className="aspect-video w-full" />
-        <HandQueue />
+      {/* Below the grid on narrower screens: a small self-preview beside the hands, not a full-width one. */}
+      <aside className="flex w-full shrink-0 flex-row items-start gap-2 lg:w-72 lg:flex-col">
+        <SelfPreview className="aspect-video w-36 shrink-0 sm:w-44 lg:w-full" />
+        <div className="min-w-0 flex-1 lg:w-full">
+          <HandQueue />
+        </div>
       </aside>
     </div>
   );
