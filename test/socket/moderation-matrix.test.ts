@@ -510,6 +510,19 @@ describe('a dropped connection and the reconnection grace', () => {
     expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(1400);
   });
 
+  it('a browser that closes the socket as "going away" (1001, a closed tab) gets the short grace, even without the goodbye event', async () => {
+    const { tutor, alice } = await start({ grace: { networkMs: 5000, closeMs: 200 } });
+    const left = nextEvent(tutor.socket, 'user-left', { timeout: 3000 });
+    const droppedAt = Date.now();
+    // What a browser does to its open WebSockets when a tab closes: a close frame with 1001.
+    const ws = (alice.socket.io.engine.transport as unknown as { ws: { close(code: number): void } }).ws;
+    ws.close(1001);
+    expect(await left).toEqual(leftWithLine(alice));
+    const waited = Date.now() - droppedAt;
+    expect(waited).toBeGreaterThanOrEqual(150);
+    expect(waited).toBeLessThan(3000);
+  });
+
   it('past the grace the participant leaves: user-left for the others, and coming back later is a fresh start', async () => {
     const { server, tutor, alice, bob } = await start({ grace: { networkMs: 5000, closeMs: 300 } });
     expectOk(await emitAck(alice.socket, 'raise-hand', {}));

@@ -198,6 +198,7 @@ export function attachSocketClassroom({
     const slog = log.child({ userId: identity.userId, role: identity.role, socketId: socket.id });
     const limiter = createRateLimiter(rates);
     slog.debug('socket connected');
+    const goingAway = watchGoingAway(socket);
 
     const joined = () => {
       if (!socket.data.sessionId) throw new ClassroomError('not_in_session', 'join a class first');
@@ -346,7 +347,10 @@ export function attachSocketClassroom({
         leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
         return;
       }
-      const wait = socket.data.pageClosing ? grace.closeMs : grace.networkMs;
+      // A page that closed said so, or its browser closed the socket with "going away" (1001), which
+      // it does when a tab closes or navigates away even when the goodbye event did not get out first.
+      const wait = socket.data.pageClosing || goingAway() ? grace.closeMs : grace.networkMs;
+      slog.debug({ reason, closeCode: goingAway.code }, 'holding the place');
       holdForGrace(sessionId, socket.id, wait, slog).catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
     });
   });
@@ -368,3 +372,18 @@ export function attachSocketClassroom({
   /** `deliver` also serves what happens outside a socket's handlers (a cluster node reaping a dead node's participants). */
   return { close: closeTimers, drain, deliver, sfu };
 }
+
+/**
+ * Whether the browser closed this socket's WebSocket with 1001 "going away", which browsers send when
+ * the page is closed or left (a network that drops sends nothing, and the socket dies as 1006).
+ * Reads the close code on engine.io's underlying `ws` socket, ahead of engine.io's own close handler.
+ */
+function watchGoingAway(socket: ClassroomSocket): { (): boolean; code?: number } {
+  const state = Object.assign(() => state.code === 1001, { code: undefined as number | undefined });
+  const raw = (socket.conn.transport as unknown as { socket?: { prependOnceListener?: (event: 'close', fn: (code: number) => void) => void } }).socket;
+  raw?.prependOnceListener?.('close', (code) => {
+    state.code = code;
+  });
+  return state;
+}
+
