@@ -1,4 +1,5 @@
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { createLruCache } from '../support/lru-cache';
 
 /**
  * Kysely's SQLite driver prepares every query anew: parsing and planning the same INSERT for every
@@ -8,18 +9,14 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  * here streams rows).
  */
 export function cachingStatements(database: SqliteDatabase, size = 200): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
+  const statements = createLruCache<string, SqliteStatement>(size);
   return {
     prepare(sql) {
       let statement = statements.get(sql);
-      if (statement) {
-        // Most recently used last: the first key is the one to drop when full.
-        statements.delete(sql);
-      } else {
+      if (!statement) {
         statement = database.prepare(sql);
-        if (statements.size >= size) statements.delete(statements.keys().next().value as string);
+        statements.set(sql, statement);
       }
-      statements.set(sql, statement);
       return statement;
     },
     close() {
