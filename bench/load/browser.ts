@@ -14,6 +14,8 @@ import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium } from '@playwright/test';
 import { SignJWT } from 'jose';
 import { chromiumLaunch } from '../../e2e/support/browsers';
+import { keepPeerConnections } from '../../e2e/support/classroom';
+import { timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
 import { assertLocal, sleep } from './client';
 
@@ -35,14 +37,6 @@ async function launch(): Promise<Browser> {
  */
 const recordFirstFrames = `(() => {
   const frames = (window.__benchFrames = {});
-  // How many peer connections the page opened (a link torn down and rebuilt counts twice).
-  window.__benchLinks = 0;
-  const Native = window.RTCPeerConnection;
-  if (Native) {
-    window.RTCPeerConnection = function (...args) { window.__benchLinks++; return new Native(...args); };
-    window.RTCPeerConnection.prototype = Native.prototype;
-    Object.setPrototypeOf(window.RTCPeerConnection, Native);
-  }
   const keyOf = (v) => {
     if (v.closest('[data-testid="self-preview"]')) return null;
     const host = v.closest('[data-user-id]');
@@ -96,6 +90,8 @@ async function person(url: string, secret: string, sessionId: string, role: 'tut
   const token = await mint(secret, sessionId, role, userId, role === 'tutor' ? 'Tutor' : `Student ${userId.slice(-4)}`);
   const context = await b.newContext({ baseURL: url });
   await context.addInitScript({ content: recordFirstFrames });
+  // Every peer connection the page opens (`window.__peerConnections`; a link rebuilt counts twice).
+  await context.addInitScript(keepPeerConnections);
   return { context, userId, url: `/session/${sessionId}?token=${encodeURIComponent(token)}&video=${video}` };
 }
 
@@ -104,15 +100,15 @@ async function person(url: string, secret: string, sessionId: string, role: 'tut
  * app's `classroom:<step>` User Timing marks (src/client/timing.ts), epoch ms.
  */
 async function milestones(p: Person): Promise<{ loaded: number; connected: number; steps: Record<string, number>; links: number }> {
-  return p.context.pages()[0].evaluate(() => {
+  return p.context.pages()[0].evaluate((prefix) => {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const w = window as unknown as { __benchConnected?: number; __benchLinks?: number };
+    const w = window as unknown as { __benchConnected?: number; __peerConnections?: RTCPeerConnection[] };
     const steps: Record<string, number> = {};
     for (const m of performance.getEntriesByType('mark')) {
-      if (m.name.startsWith('classroom:')) steps[m.name.slice(10)] = performance.timeOrigin + m.startTime;
+      if (m.name.startsWith(prefix)) steps[m.name.slice(prefix.length)] = performance.timeOrigin + m.startTime;
     }
-    return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN, steps, links: w.__benchLinks ?? 0 };
-  });
+    return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN, steps, links: w.__peerConnections?.length ?? 0 };
+  }, timingPrefix);
 }
 
 /** Waits until the page has a first frame for every key; resolves with the latest of those times. */

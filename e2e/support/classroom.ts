@@ -175,7 +175,8 @@ function keepLocalTracks() {
   };
 }
 
-function keepPeerConnections() {
+/** Keeps every RTCPeerConnection the page creates (`window.__peerConnections`): tests read their stats, the bench counts them. */
+export function keepPeerConnections() {
   const Native = window.RTCPeerConnection;
   if (!Native) return;
   const kept: RTCPeerConnection[] = [];
