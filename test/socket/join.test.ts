@@ -127,6 +127,8 @@ describe('joining', () => {
     const server = await startTestServer();
     const s1 = await joinAs(server, 'student', CLASS, { userId: 's1' });
     const s2 = await joinAs(server, 'student', CLASS, { userId: 's2' });
+    // s2 had its ack before s1 heard of s2: let that arrive first.
+    await settle(s1.socket);
     const s1Joined = nextEvent(s1.socket, 'user-joined');
     const s2Joined = nextEvent(s2.socket, 'user-joined');
     const tutor = await joinAs(server, 'tutor', CLASS, { userId: 't' });
@@ -237,6 +239,7 @@ describe('the same user joining again', () => {
     const tutor = await joinAs(server, 'tutor', CLASS);
     const other = await joinAs(server, 'student', CLASS);
     const first = await joinAs(server, 'student', CLASS, { userId: 'alice', name: 'Alice' });
+    await settle(tutor.socket, other.socket);
 
     const tutorLeft = record(tutor.socket, 'user-left');
     const otherLeft = record(other.socket, 'user-left');
@@ -278,5 +281,38 @@ describe('the same user joining again', () => {
     const again = await joinAs(server, 'tutor', CLASS, { userId: 'tutor-1' });
     await settle(student.socket);
     expect(await rosterOf(student.socket, CLASS)).toEqual([again.self]);
+  });
+});
+
+describe('who hears first', () => {
+  it('the one who asked gets the ack before the class (itself included) is told', async () => {
+    const server = await startTestServer();
+    const tutor = await joinAs(server, 'tutor', CLASS);
+    const student = await joinAs(server, 'student', CLASS);
+    await settle(tutor.socket, student.socket);
+    // One socket's packets arrive in the order the server sent them: the ack, then the broadcast.
+    const order: string[] = [];
+    student.socket.on('participant-updated', () => order.push('participant-updated'));
+    const tutorHears = nextEvent(tutor.socket, 'participant-updated');
+    await new Promise<void>((resolve) =>
+      student.socket.emit('raise-hand', {}, (ack: { ok: boolean }) => {
+        order.push(ack.ok ? 'ack' : 'refused');
+        resolve();
+      }),
+    );
+    expect((await tutorHears).isHandRaised).toBe(true);
+    await settle(student.socket);
+    expect(order).toEqual(['ack', 'participant-updated']);
+  });
+
+  it('a join is told to the class right after the joiner has its ack, and a leave likewise', async () => {
+    const server = await startTestServer();
+    const tutor = await joinAs(server, 'tutor', CLASS);
+    const joinedSeen = nextEvent(tutor.socket, 'user-joined');
+    const student = await joinAs(server, 'student', CLASS);
+    expect(await joinedSeen).toEqual(announced(student));
+    const leftSeen = nextEvent(tutor.socket, 'user-left');
+    expectOk(await emitAck(student.socket, 'leave-session', {}));
+    expect((await leftSeen).socketId).toBe(student.self.socketId);
   });
 });

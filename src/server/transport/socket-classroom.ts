@@ -64,6 +64,18 @@ export const defaultGrace: ReconnectGrace = { networkMs: 30_000, closeMs: 3_000 
 
 export const classRoom = (sessionId: string) => `class:${sessionId}`;
 
+/** A system message ("… joined the class") that rode on an event. */
+interface CarriedNote {
+  event: ServerEventName;
+  message: ChatMessage;
+}
+
+/**
+ * What a handler sends once its caller has the answer: the caller hears first, then the class
+ * (in the same turn of the event loop, so nothing else comes in between).
+ */
+type AfterAck = (send: () => void) => void;
+
 /** Socket.IO edge of the classroom: verify, parse, call the rules, emit what they say. */
 export function attachSocketClassroom({
   io,
@@ -139,14 +151,16 @@ export function attachSocketClassroom({
   };
 
   /**
-   * Sends what a command produced and stores its notes. Returns the system messages the events
-   * carried (a join's own line goes back to the joiner with the ack).
+   * Works out what a command's result sends, drafting the notes its events carry, without sending
+   * anything yet: `carried` are the system messages the events carry (a join's own line goes back
+   * to the joiner with the ack), `send` emits the events, evicts, follows on the media server and
+   * stores the notes. Split so a handler can answer its caller before telling the class.
    */
-  const deliver = (res: rules.CommandResult<unknown>): { event: ServerEventName; message: ChatMessage }[] => {
-    followOnMediaServer(res);
+  const prepare = (res: rules.CommandResult<unknown>): { carried: CarriedNote[]; send: () => void } => {
     const classId = res.state.sessionId;
     const notes: { message: ChatMessage; announced: boolean }[] = [];
-    const carried: { event: ServerEventName; message: ChatMessage }[] = [];
+    const carried: CarriedNote[] = [];
+    const outgoing: { target: (typeof res.events)[number]['target']; event: ServerEventName; body: unknown }[] = [];
     for (const { target, event, payload, note } of res.events) {
       let body: unknown = payload;
       if (note) {
@@ -155,17 +169,30 @@ export function attachSocketClassroom({
         carried.push({ event, message });
         body = { ...payload, note: message };
       }
-      if ('socket' in target) io.to(target.socket).emit(event, body as never);
-      else {
-        const room = io.to(classRoom(target.class));
-        (target.except ? room.except(target.except) : room).emit(event, body as never);
-      }
+      outgoing.push({ target, event, body });
     }
-    for (const socketId of res.evict) io.in(socketId).disconnectSockets(true);
     for (const note of res.notes) notes.push({ message: chat.draftNote(classId, note), announced: false });
-    if (notes.length) {
-      chat.recordNotes(classId, notes).catch((err) => log.warn({ err, classId }, 'a class note was not stored'));
-    }
+    const send = () => {
+      followOnMediaServer(res);
+      for (const { target, event, body } of outgoing) {
+        if ('socket' in target) io.to(target.socket).emit(event, body as never);
+        else {
+          const room = io.to(classRoom(target.class));
+          (target.except ? room.except(target.except) : room).emit(event, body as never);
+        }
+      }
+      for (const socketId of res.evict) io.in(socketId).disconnectSockets(true);
+      if (notes.length) {
+        chat.recordNotes(classId, notes).catch((err) => log.warn({ err, classId }, 'a class note was not stored'));
+      }
+    };
+    return { carried, send };
+  };
+
+  /** Sends what a command produced and stores its notes, now; returns the notes its events carried. */
+  const deliver = (res: rules.CommandResult<unknown>): CarriedNote[] => {
+    const { carried, send } = prepare(res);
+    send();
     return carried;
   };
 
@@ -208,38 +235,47 @@ export function attachSocketClassroom({
     /** Parses the payload, runs the handler, answers the ack: the same for every event. */
     function on<E extends ClientEventName>(
       event: E,
-      handler: (payload: ReturnType<(typeof clientEventSchemas)[E]['parse']>) => Promise<ClientAcks[E]>,
+      handler: (payload: ReturnType<(typeof clientEventSchemas)[E]['parse']>, afterAck: AfterAck) => Promise<ClientAcks[E]>,
     ) {
       socket.on(event as never, (async (...args: unknown[]) => {
         const ack = (typeof args[args.length - 1] === 'function' ? args.pop() : undefined) as
           | AckCallback<ClientAcks[E]>
           | undefined;
         inFlight += 1;
+        const later: Array<() => void> = [];
         try {
           if (draining) throw new ClassroomError('internal', 'The server is restarting; you will be reconnected in a moment.');
           if (!limiter.take(rateKindOf[event])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
           const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
-          const value = await handler(payload as never);
+          const value = await handler(payload as never, (send) => later.push(send));
           ack?.({ ok: true, ...value });
         } catch (err) {
           const fail = toAckFail(err, slog);
           slog.debug({ event, code: fail.error.code }, 'event refused');
           ack?.(fail);
         } finally {
+          // Even a handler that failed after changing the class must tell the class.
+          for (const send of later) {
+            try {
+              send();
+            } catch (err) {
+              slog.error({ err, event }, 'telling the class failed');
+            }
+          }
           inFlight -= 1;
           if (inFlight === 0) drained?.();
         }
       }) as never);
     }
 
-    const leaveClass = async () => {
+    const leaveClass = async (afterAck: AfterAck = (send) => send()) => {
       const sessionId = socket.data.sessionId;
       void sfu?.release(socket.id);
       if (!sessionId) return;
       socket.data.sessionId = undefined;
       socket.leave(classRoom(sessionId));
       try {
-        deliver(await store.apply(sessionId, (s) => rules.leave(s, socket.id)));
+        afterAck(prepare(await store.apply(sessionId, (s) => rules.leave(s, socket.id))).send);
         slog.info({ classId: sessionId }, 'left class');
       } catch (err) {
         // Already gone: replaced by a newer socket of the same user.
@@ -247,7 +283,7 @@ export function attachSocketClassroom({
       }
     };
 
-    on('join-session', async (input) => {
+    on('join-session', async (input, afterAck) => {
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
       if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
@@ -257,9 +293,13 @@ export function attachSocketClassroom({
       );
       socket.data.sessionId = input.sessionId;
       await socket.join(classRoom(input.sessionId));
-      const note = deliver(res).find((c) => c.event === 'user-joined')?.message;
-      // Gone while the join was being stored: leave now, or the class keeps a ghost.
-      if (socket.disconnected) await leaveClass();
+      const { carried, send } = prepare(res);
+      const note = carried.find((c) => c.event === 'user-joined')?.message;
+      // Gone while the join was being stored: leave now, or the class keeps a ghost (told in order).
+      if (socket.disconnected) {
+        send();
+        await leaveClass();
+      } else afterAck(send);
       slog.info({ classId: input.sessionId }, 'joined class');
       return note ? { self: res.value, controls: res.state.controls, note } : { self: res.value, controls: res.state.controls };
     });
@@ -290,41 +330,42 @@ export function attachSocketClassroom({
       return {};
     });
 
-    const command = async <T>(fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
+    /** Applies a rule to the joined class; its caller is answered before the class is told. */
+    const command = async <T>(afterAck: AfterAck, fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
       const res = await store.apply(joined(), fn);
-      deliver(res);
+      afterAck(prepare(res).send);
       return res.value;
     };
 
-    on('toggle-audio', async ({ enabled }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
-    on('toggle-video', async ({ enabled }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
-    on('raise-hand', async () => ({ self: await command((s) => rules.raiseHand(s, socket.id, now())) }));
-    on('lower-hand', async ({ socketId }) => ({
-      participant: await command((s) => rules.lowerHand(s, socket.id, socketId)),
+    on('toggle-audio', async ({ enabled }, afterAck) => ({ self: await command(afterAck, (s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
+    on('toggle-video', async ({ enabled }, afterAck) => ({ self: await command(afterAck, (s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
+    on('raise-hand', async (_, afterAck) => ({ self: await command(afterAck, (s) => rules.raiseHand(s, socket.id, now())) }));
+    on('lower-hand', async ({ socketId }, afterAck) => ({
+      participant: await command(afterAck, (s) => rules.lowerHand(s, socket.id, socketId)),
     }));
-    on('mute-participant', async ({ socketId }) => ({
-      participant: await command((s) => rules.muteParticipant(s, socket.id, socketId)),
+    on('mute-participant', async ({ socketId }, afterAck) => ({
+      participant: await command(afterAck, (s) => rules.muteParticipant(s, socket.id, socketId)),
     }));
-    on('mute-all', async () => ({ muted: await command((s) => rules.muteAll(s, socket.id)) }));
-    on('lower-all-hands', async () => ({ lowered: await command((s) => rules.lowerAllHands(s, socket.id)) }));
-    on('lock-media', async ({ kind, locked }) => ({
-      controls: await command((s) => rules.lockMedia(s, socket.id, kind, locked)),
+    on('mute-all', async (_, afterAck) => ({ muted: await command(afterAck, (s) => rules.muteAll(s, socket.id)) }));
+    on('lower-all-hands', async (_, afterAck) => ({ lowered: await command(afterAck, (s) => rules.lowerAllHands(s, socket.id)) }));
+    on('lock-media', async ({ kind, locked }, afterAck) => ({
+      controls: await command(afterAck, (s) => rules.lockMedia(s, socket.id, kind, locked)),
     }));
-    on('ask-unmute', async ({ socketId }) => command((s) => rules.askUnmute(s, socket.id, socketId)));
-    on('give-floor', async ({ socketId }) => ({ controls: await command((s) => rules.giveFloor(s, socket.id, socketId)) }));
-    on('take-floor-back', async () => ({ controls: await command((s) => rules.takeFloorBack(s, socket.id)) }));
-    on('set-media-mode', async () => ({ controls: await command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
-    on('remove-participant', async ({ socketId, reason }) => {
-      await command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
+    on('ask-unmute', async ({ socketId }, afterAck) => command(afterAck, (s) => rules.askUnmute(s, socket.id, socketId)));
+    on('give-floor', async ({ socketId }, afterAck) => ({ controls: await command(afterAck, (s) => rules.giveFloor(s, socket.id, socketId)) }));
+    on('take-floor-back', async (_, afterAck) => ({ controls: await command(afterAck, (s) => rules.takeFloorBack(s, socket.id)) }));
+    on('set-media-mode', async (_, afterAck) => ({ controls: await command(afterAck, (s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
+    on('remove-participant', async ({ socketId, reason }, afterAck) => {
+      await command(afterAck, (s) => rules.removeParticipant(s, socket.id, socketId, reason));
       return {};
     });
     on('page-closing', async () => {
       socket.data.pageClosing = true;
       return {};
     });
-    on('leave-session', async () => {
+    on('leave-session', async (_, afterAck) => {
       joined();
-      await leaveClass();
+      await leaveClass(afterAck);
       return {};
     });
 
