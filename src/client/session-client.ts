@@ -199,11 +199,7 @@ export class SessionClient {
       if (note) this.receiveMessages([note], true);
     });
     socket.on('participant-updated', (p) => this.upsert(p));
-    socket.on('existing-users', ({ users }) => {
-      markTiming('roster');
-      patchParticipants(this.store, () => ({ others: Object.fromEntries(users.map((u) => [u.socketId, u])) }));
-      this.syncTopology();
-    });
+    socket.on('existing-users', ({ users }) => this.takeRoster(users));
     socket.on('user-left', ({ socketId, note }) => {
       patchParticipants(this.store, (p) => ({ others: without(p.others, socketId), speaking: without(p.speaking, socketId) }));
       this.syncTopology();
@@ -250,6 +246,13 @@ export class SessionClient {
     });
   }
 
+  /** Everyone else in the class, replacing what we knew; links follow. */
+  private takeRoster(users: Participant[]) {
+    markTiming('roster');
+    patchParticipants(this.store, () => ({ others: Object.fromEntries(users.map((u) => [u.socketId, u])) }));
+    this.syncTopology();
+  }
+
   /** The connection is gone: say whether the whole network is, or only the server. */
   private markDropped() {
     patchUi(this.store, { status: navigator.onLine === false ? 'offline' : 'reconnecting' });
@@ -262,6 +265,7 @@ export class SessionClient {
       sessionId: this.options.sessionId,
       isAudioOn: media.audioOn,
       isVideoOn: media.videoOn,
+      withUsers: true,
     });
     if (!joined.ok) {
       this.end({ kind: 'refused', message: joined.error.message });
@@ -274,9 +278,12 @@ export class SessionClient {
     // The server has the last word: a mute or a lock that happened before (or while we were away) sticks.
     if (!joined.self.isAudioOn && this.store.getState().media.audioOn) this.setTrack('audio', false);
     if (!joined.self.isVideoOn && this.store.getState().media.videoOn) this.setTrack('video', false);
-    patchUi(this.store, { status: 'connected' });
     markTiming('joined');
-    // The roster arrives as `existing-users`, whoever came first.
+    // The class as the join found it: links start dialling before the page draws anything.
+    if (joined.users) this.takeRoster(joined.users);
+    patchUi(this.store, { status: 'connected' });
+    // Then the roster once more, as `existing-users`: with several server nodes, a classmate who
+    // joined through another node just as we did may be missing from the join's answer.
     await this.request('get-session-users', { sessionId: this.options.sessionId });
     await this.loadHistory();
   }

@@ -21,8 +21,11 @@ type Payload<E extends keyof typeof clientEventSchemas> = z.infer<(typeof client
 
 /** What each client event's ack carries on success. */
 export interface ClientAcks {
-  /** `note`: the chat's line about this join (others get it with `user-joined`); none on a rejoin. */
-  'join-session': { self: Participant; controls: ClassControls; note?: ChatMessage };
+  /**
+   * `note`: the chat's line about this join (others get it with `user-joined`); none on a rejoin.
+   * `users`: everyone else in the class as the join found it, when the join asked `withUsers`.
+   */
+  'join-session': { self: Participant; controls: ClassControls; note?: ChatMessage; users?: Participant[] };
   'get-session-users': { users: Participant[] };
   signal: object;
   'toggle-audio': { self: Participant };

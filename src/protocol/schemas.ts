@@ -71,6 +71,8 @@ export const JoinSessionPayload = z.object({
   sessionId: SessionIdSchema,
   isAudioOn: z.boolean().optional(),
   isVideoOn: z.boolean().optional(),
+  /** Also answer with the class (`users`, as `get-session-users` would): one round trip less for a page entering a class. */
+  withUsers: z.boolean().optional(),
 });
 export const GetSessionUsersPayload = z.object({ sessionId: SessionIdSchema });
 export const SignalPayload = z.object({

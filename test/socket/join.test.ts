@@ -143,6 +143,19 @@ describe('joining', () => {
     expect(users.some((u) => u.socketId === tutor.socket.id)).toBe(false);
   });
 
+  it('withUsers: the join answers with everyone else, as get-session-users does; without it, no list', async () => {
+    const server = await startTestServer();
+    const tutor = await joinAs(server, 'tutor', CLASS);
+    const s1 = await joinAs(server, 'student', CLASS);
+    const s2socket = await server.connect(await server.mint('student', CLASS, 'Bea', 's2'));
+    const ack = expectOk(await emitAck(s2socket, 'join-session', { sessionId: CLASS, withUsers: true }));
+    expect(ack.users).toEqual([tutor.self, s1.self]);
+    expect(ack.users).toEqual(await rosterOf(s2socket, CLASS));
+    const s3socket = await server.connect(await server.mint('student', CLASS, 'Cal', 's3'));
+    expect(expectOk(await emitAck(s3socket, 'join-session', { sessionId: CLASS })).users).toBeUndefined();
+    expectFail(await emitAck(s3socket, 'join-session', { sessionId: CLASS, withUsers: 'yes' }), 'invalid_payload');
+  });
+
   it('a class is separate from every other class', async () => {
     const server = await startTestServer();
     const a = await joinAs(server, 'tutor', CLASS);

@@ -301,7 +301,12 @@ export function attachSocketClassroom({
         await leaveClass();
       } else afterAck(send);
       slog.info({ classId: input.sessionId }, 'joined class');
-      return note ? { self: res.value, controls: res.state.controls, note } : { self: res.value, controls: res.state.controls };
+      return {
+        self: res.value,
+        controls: res.state.controls,
+        ...(note ? { note } : {}),
+        ...(input.withUsers ? { users: rules.othersOf(res.state, socket.id) } : {}),
+      };
     });
 
     on('get-session-users', async ({ sessionId }) => {
