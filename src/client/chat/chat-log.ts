@@ -15,7 +15,20 @@ export function mergeMessages(current: ChatMessage[], incoming: ChatMessage[]): 
     byId.set(m.id, m);
   }
   // Stable: equal times keep the order they arrived in.
-  return next.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  // ISO 8601 UTC strings order as text; `localeCompare` would load the collator for nothing.
+  return next.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+}
+
+const twoDigits = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * A message's time as "14:05", local time, built by hand: a page's first Intl formatter loads the
+ * locale's data, which a profile of a tutor's page caught taking 100 ms of a busy core just as the
+ * students' links were being set up (the first join lines arrive then).
+ */
+export function clockTime(iso: string): string {
+  const d = new Date(iso);
+  return `${twoDigits(d.getHours())}:${twoDigits(d.getMinutes())}`;
 }
 
 /** Splits text into plain runs and http(s) links, so links can be rendered safely and nothing else as markup. */

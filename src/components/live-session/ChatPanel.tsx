@@ -1,13 +1,10 @@
 import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useClassroom, useSession } from '../../client/react/session-context';
+import { clockTime } from '../../client/chat/chat-log';
 import { selectIsModerator } from '../../client/selectors';
 import type { ChatMessage } from '../../protocol';
 import { ChatMessageText } from './ChatMessageText';
 
-// One formatter for every line: `toLocaleTimeString` with options builds a new one per call, which
-// cost a joining page over 100 ms of a busy core when the history and the join lines arrive.
-let clock: Intl.DateTimeFormat | null = null;
-const time = (iso: string) => (clock ??= new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' })).format(new Date(iso));
 
 /** The class chat: history, live messages, pending and failed sends, edit and delete. */
 export function ChatPanel() {
@@ -28,17 +25,22 @@ export function ChatPanel() {
   const previousFirst = useRef<{ id?: string; height: number }>({ height: 0 });
 
   // Follow new messages unless the reader scrolled up; keep the view still when older ones load above.
+  // Measured in the next frame, before it is painted: reading the list's height forces a layout of
+  // the page, and when a class fills up, lines arrive several times a frame (one layout, not one each).
   useLayoutEffect(() => {
-    const el = list.current;
-    if (!el) return;
-    if (previousFirst.current.id && firstId !== previousFirst.current.id) {
-      el.scrollTop += el.scrollHeight - previousFirst.current.height;
-    } else if (pinned.current) {
-      el.scrollTop = el.scrollHeight;
-    } else {
-      setBehind(true);
-    }
-    previousFirst.current = { id: firstId, height: el.scrollHeight };
+    const frame = requestAnimationFrame(() => {
+      const el = list.current;
+      if (!el) return;
+      if (previousFirst.current.id && firstId !== previousFirst.current.id) {
+        el.scrollTop += el.scrollHeight - previousFirst.current.height;
+      } else if (pinned.current) {
+        el.scrollTop = el.scrollHeight;
+      } else {
+        setBehind(true);
+      }
+      previousFirst.current = { id: firstId, height: el.scrollHeight };
+    });
+    return () => cancelAnimationFrame(frame);
   }, [lastId, firstId, outgoing.length]);
 
   const onScroll = () => {
@@ -114,7 +116,7 @@ function MessageItem({ message, own, canDelete }: { message: ChatMessage; own: b
     return (
       <li data-testid="chat-message" data-type="system" className="group flex items-center justify-center gap-2 text-center text-xs text-slate-400">
         <span>{message.text}</span>
-        <span>{time(message.createdAt)}</span>
+        <span>{clockTime(message.createdAt)}</span>
         {canDelete ? <DeleteButton id={message.id} /> : null}
       </li>
     );
@@ -130,7 +132,7 @@ function MessageItem({ message, own, canDelete }: { message: ChatMessage; own: b
       <div className="mb-0.5 flex flex-wrap items-center gap-1 text-xs text-slate-400">
         <span className="font-medium text-slate-200">{message.userName}</span>
         <span className="rounded bg-slate-700 px-1 capitalize">{message.role}</span>
-        <time dateTime={message.createdAt}>{time(message.createdAt)}</time>
+        <time dateTime={message.createdAt}>{clockTime(message.createdAt)}</time>
         {message.editedAt ? <span>(edited)</span> : null}
       </div>
       {editing ? (
