@@ -32,7 +32,8 @@ async function main() {
     store: cluster?.store ?? createMemoryClassStore(),
     configureIo: cluster?.configureIo,
     classes: createSqlClassDirectory(database.db),
-    chat: createSqlChatStore(database.db),
+    // Several nodes share the database: each writes its lines at once, or their order could mix.
+    chat: createSqlChatStore(database.db, undefined, cluster ? { windowMs: 0 } : {}),
     adminToken: config.ADMIN_TOKEN,
     iceServers: config.ICE_SERVERS,
     corsOrigins: config.CORS_ORIGINS,

@@ -162,6 +162,8 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
   const shutdown = async () => {
     draining = true;
     await classroom.drain();
+    // Lines announced but held back to be written together (the store's short window) go in now.
+    await options.chat.flush();
     await app.close();
   };
   return { app, io, shutdown, deliver: classroom.deliver };

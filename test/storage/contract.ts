@@ -299,6 +299,41 @@ export function storageContract(stores: () => StorageUnderTest) {
       expect(history).toHaveLength(40);
       expect(new Set(history.map((m) => m.id))).toEqual(new Set(stored.map((m) => m.id)));
     });
+
+    it('an announced line keeps its place: reads see it at once, before what was appended after it', async () => {
+      const chat = stores().chat();
+      const sessionId = uid('class');
+      const line = { type: 'system', id: randomUUID(), createdAt: '2030-01-01T00:00:00.000Z' } as const;
+      const joined = chat.append(message(sessionId, 'Ada joined the class', line), { announced: true });
+      const text = await chat.append(message(sessionId, 'hello'));
+      expect(texts(await chat.history(sessionId))).toEqual(['Ada joined the class', 'hello']);
+      expect(await chat.get(line.id)).toEqual(await joined);
+      expect((await joined).id).toBe(line.id);
+      expect(text.text).toBe('hello');
+    });
+
+    it('an announced line edited or removed before the store wrote it stays edited or removed', async () => {
+      const chat = stores().chat();
+      const sessionId = uid('class');
+      const a = { type: 'system', id: randomUUID() } as const;
+      const b = { type: 'system', id: randomUUID() } as const;
+      const first = chat.append(message(sessionId, 'Ada joined the class', a), { announced: true });
+      const second = chat.append(message(sessionId, 'Ben joined the class', b), { announced: true });
+      await chat.remove(a.id);
+      expect((await chat.edit(b.id, 'Ben joined')).text).toBe('Ben joined');
+      await Promise.all([first, second]);
+      expect(texts(await chat.history(sessionId))).toEqual(['Ben joined']);
+    });
+
+    it('flush resolves once everything appended so far is stored', async () => {
+      const chat = stores().chat();
+      const sessionId = uid('class');
+      let stored = 0;
+      for (let i = 0; i < 3; i++) void chat.append(message(sessionId, `line ${i}`, { type: 'system' }), { announced: true }).then(() => (stored += 1));
+      await chat.flush();
+      expect(stored).toBe(3);
+      await chat.flush();
+    });
   });
 }
 

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, parseDatabaseUrl } from '../../src/server/storage/database';
 import { migrationProvider } from '../../src/server/storage/migrations';
-import { createSqlChatStore } from '../../src/server/storage/sql-chat-store';
+import { announcedWindowMs, createSqlChatStore } from '../../src/server/storage/sql-chat-store';
 import { createSqlClassDirectory } from '../../src/server/storage/sql-class-directory';
 import { expectFullyMigrated, expectSchema, steppingClock, storageContract } from './contract';
 
@@ -57,6 +57,53 @@ describe('SQLite storage (temp file)', () => {
     } finally {
       raw.close();
     }
+  });
+});
+
+describe('announced lines are written together', () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openDatabase(`sqlite:${join(dir, 'announced', 'classroom.db')}`);
+  });
+  afterAll(() => database?.close());
+
+  /** How many rows of this class are in the file (read past the store, so nothing is flushed first). */
+  const rowsOf = async (sessionId: string) =>
+    (await database.db.selectFrom('chat_messages').select('id').where('session_id', '=', sessionId).execute()).length;
+  const line = (sessionId: string, text: string) => ({ sessionId, userId: 'u', userName: 'Ada', role: 'student' as const, text, type: 'system' as const });
+
+  it('an announced line waits for company (up to announcedWindowMs), then all go in one write', async () => {
+    const chat = createSqlChatStore(database.db);
+    const sessionId = 'class-window';
+    const started = performance.now();
+    const writes = [chat.append(line(sessionId, 'Ada joined the class'), { announced: true })];
+    await new Promise((r) => setImmediate(r));
+    expect(await rowsOf(sessionId)).toBe(0);
+    writes.push(chat.append(line(sessionId, 'Ben joined the class'), { announced: true }));
+    await Promise.all(writes);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(announcedWindowMs - 5);
+    expect(await rowsOf(sessionId)).toBe(2);
+  });
+
+  it('with the window off (several nodes on one database), an announced line is written at once', async () => {
+    const chat = createSqlChatStore(database.db, undefined, { windowMs: 0 });
+    const sessionId = 'class-no-window';
+    const started = performance.now();
+    await chat.append(line(sessionId, 'Ada joined the class'), { announced: true });
+    expect(performance.now() - started).toBeLessThan(announcedWindowMs);
+    expect(await rowsOf(sessionId)).toBe(1);
+  });
+
+  it('a message someone waits for is written at once and takes the waiting lines along, in order', async () => {
+    const chat = createSqlChatStore(database.db);
+    const sessionId = 'class-urgent';
+    const joined = chat.append(line(sessionId, 'Ada joined the class'), { announced: true });
+    const started = performance.now();
+    await chat.append({ ...line(sessionId, 'hello'), type: 'text' });
+    expect(performance.now() - started).toBeLessThan(announcedWindowMs);
+    await joined;
+    const rows = await database.db.selectFrom('chat_messages').select('text').where('session_id', '=', sessionId).orderBy('seq').execute();
+    expect(rows.map((r) => r.text)).toEqual(['Ada joined the class', 'hello']);
   });
 });
 

@@ -82,7 +82,7 @@ export function createChatService({
 
     async recordNotes(sessionId, notes) {
       // Appended together: the store commits them in this order (one batch when it can).
-      const stored = await Promise.allSettled(notes.map(({ message }) => store.append(message)));
+      const stored = await Promise.allSettled(notes.map(({ message, announced }) => store.append(message, { announced })));
       let failure: unknown;
       for (const [i, outcome] of stored.entries()) {
         if (outcome.status === 'rejected') failure ??= outcome.reason;

@@ -35,12 +35,23 @@ export interface HistoryQuery {
   limit?: number;
 }
 
+export interface AppendOptions {
+  /**
+   * The message already went out to the class (a join's or a leave's line rides on the event): the
+   * store may hold it back for a moment to write it with others (`announcedWindowMs`). It keeps its
+   * place in the order, and every read, edit and removal sees it as if it were written.
+   */
+  announced?: boolean;
+}
+
 /**
  * Where chat messages are kept. Every method resolves only once the change is committed, so the
  * transport can acknowledge a message as stored.
  */
 export interface ChatStore {
-  append(message: NewChatMessage): Promise<ChatMessage>;
+  append(message: NewChatMessage, options?: AppendOptions): Promise<ChatMessage>;
+  /** Resolves once everything appended so far is stored (a shutdown waits for it). */
+  flush(): Promise<void>;
   /** Oldest first: the latest `limit` messages before `before` (or the latest of all). */
   history(sessionId: string, query?: HistoryQuery): Promise<ChatMessage[]>;
   get(id: string): Promise<ChatMessage | undefined>;
@@ -68,6 +79,7 @@ export function createMemoryChatStore(now: () => Date = () => new Date()): ChatS
     async get(id) {
       return messages.find((m) => m.id === id);
     },
+    async flush() {},
     async edit(id, text) {
       const at = messages.findIndex((m) => m.id === id);
       if (at === -1) throw new Error(`no chat message ${id}`);

@@ -31,8 +31,19 @@ const toMessage = (row: Omit<Selectable<ChatMessagesTable>, 'seq'>): ChatMessage
 /** Rows one multi-row INSERT may carry (9 parameters each: well under SQLite's and Postgres's limits). */
 const maxBatch = 500;
 
+/**
+ * How long an announced line (a join's, a leave's: already sent with the event) may wait to be written
+ * with others. A class filling up, or a network blip bringing a class back at once, writes its lines
+ * in a few commits instead of one each; nothing waits on them, since they went out already.
+ * With several server nodes on one database the window is off (0): each node holds its own lines,
+ * so a line from one node could be written after a later one from another, out of order.
+ */
+export const announcedWindowMs = 50;
+
 interface Pending {
   message: ChatMessage;
+  /** Someone waits for this write (an ack, a broadcast after commit): written at once. */
+  urgent: boolean;
   resolve(message: ChatMessage): void;
   reject(err: unknown): void;
 }
@@ -60,11 +71,22 @@ const rowOf = (message: ChatMessage) => ({
  * committed. Under load this takes a commit (a WAL sync for SQLite, a round trip and a WAL flush for
  * Postgres) per batch instead of per message; a lone message is written at once, as before. If a
  * batch fails, its messages are written one by one, so one bad row fails only itself.
+ *
+ * An announced line alone waits up to `announcedWindowMs` (or `windowMs`) for company; anything urgent appended
+ * meanwhile takes it along, in order. Reads, edits and removals first write what is waiting, so they
+ * see the store as if nothing had waited.
  */
-export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date = () => new Date()): ChatStore {
+export function createSqlChatStore(
+  db: Kysely<DatabaseSchema>,
+  now: () => Date = () => new Date(),
+  { windowMs = announcedWindowMs }: { windowMs?: number } = {},
+): ChatStore {
   let queue: Pending[] = [];
   let writing = false;
   let scheduled = false;
+  let windowTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The latest append: batches go in order, so once it settles, everything before it has too. */
+  let latest: Promise<unknown> = Promise.resolve();
 
   const insert = (messages: ChatMessage[]) => db.insertInto('chat_messages').values(messages.map(rowOf)).execute();
 
@@ -91,26 +113,47 @@ export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date =
       }
     } finally {
       writing = false;
-      if (queue.length) schedule();
+      if (queue.length) schedule(queue.some((p) => p.urgent));
     }
   }
 
-  function schedule() {
-    if (scheduled) return;
-    scheduled = true;
-    setImmediate(() => void flush());
+  function schedule(urgent: boolean) {
+    if (urgent || queue.length >= maxBatch) {
+      if (windowTimer) clearTimeout(windowTimer);
+      windowTimer = null;
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => void flush());
+    } else if (!scheduled && !windowTimer) {
+      windowTimer = setTimeout(() => {
+        windowTimer = null;
+        void flush();
+      }, windowMs);
+    }
+  }
+
+  /** Writes what is waiting, now, and resolves once it (and any write in flight) is done. */
+  async function settle(): Promise<void> {
+    if (queue.length) schedule(true);
+    await latest;
   }
 
   return {
-    append(input) {
+    append(input, { announced = false } = {}) {
       const message = toChatMessage(input, now);
-      return new Promise<ChatMessage>((resolve, reject) => {
-        queue.push({ message, resolve, reject });
-        schedule();
+      const stored = new Promise<ChatMessage>((resolve, reject) => {
+        const urgent = !announced || windowMs <= 0;
+        queue.push({ message, urgent, resolve, reject });
+        schedule(urgent);
       });
+      latest = stored.catch(() => undefined);
+      return stored;
     },
 
+    flush: settle,
+
     async history(sessionId, { before, limit = 100 } = {}) {
+      await settle();
       let query = db
         .selectFrom('chat_messages')
         .select(columns)
@@ -135,11 +178,13 @@ export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date =
     },
 
     async get(id) {
+      await settle();
       const row = await db.selectFrom('chat_messages').select(columns).where('id', '=', id).executeTakeFirst();
       return row && toMessage(row);
     },
 
     async edit(id, text) {
+      await settle();
       const row = await db
         .updateTable('chat_messages')
         .set({ text, edited_at: now().toISOString() })
@@ -151,6 +196,7 @@ export function createSqlChatStore(db: Kysely<DatabaseSchema>, now: () => Date =
     },
 
     async remove(id) {
+      await settle();
       await db.deleteFrom('chat_messages').where('id', '=', id).execute();
     },
   };
