@@ -131,13 +131,24 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
 
   const dist = options.webDist ? resolve(options.webDist) : undefined;
   if (dist && existsSync(resolve(dist, 'index.html'))) {
-    await app.register(fastifyStatic, { root: dist, wildcard: false, index: false });
+    await app.register(fastifyStatic, {
+      root: dist,
+      wildcard: false,
+      index: false,
+      // The build writes .br and .gz beside each text file: sent as they are, no compressing per request.
+      preCompressed: true,
+      setHeaders: (reply, path) => {
+        // Built assets carry a content hash in their name: a browser keeps them for good. The page
+        // itself is checked every time, so a new build reaches everyone at their next load.
+        reply.header('cache-control', isHashedAsset(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
     // Every page path (/, /session/…, /join/…) is the single-page app.
     app.setNotFoundHandler((request, reply) => {
       if (request.method !== 'GET' || request.url.startsWith('/api/') || request.url.startsWith('/socket.io')) {
         return reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } });
       }
-      return reply.type('text/html').sendFile('index.html');
+      return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
     });
   }
 
@@ -167,4 +178,9 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
     await app.close();
   };
   return { app, io, shutdown, deliver: classroom.deliver };
+}
+
+/** A file Vite wrote under assets/ with a content hash in its name (`index-BFzi3QYm.js`). */
+export function isHashedAsset(path: string): boolean {
+  return /[\\/]assets[\\/][^\\/]+-[\w-]{8}\.\w+(?:\.(?:br|gz))?$/.test(path);
 }

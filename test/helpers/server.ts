@@ -60,6 +60,8 @@ export interface TestServerOptions {
   /** A media server for large classes (a real Janus, or a stand-in). */
   janus?: AppOptions['janus'];
   sfuThreshold?: number;
+  /** A built web app to serve (none by default). */
+  webDist?: string;
 }
 
 let userCounter = 0;
@@ -88,6 +90,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     adminToken: options.adminToken,
     janus: options.janus,
     sfuThreshold: options.sfuThreshold,
+    webDist: options.webDist,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
