@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import tailwindcss from '@tailwindcss/vite';
@@ -10,13 +10,6 @@ const server = `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 /** What is worth compressing: text the page loads (source maps only open in developer tools). */
 const compressible = /\.(?:js|css|html|svg|json)$/;
 const minBytes = 1024;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
 /**
  * Writes `.br` and `.gz` beside every built text file, once, at build time, so the server sends them
@@ -32,8 +25,9 @@ function precompress(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     closeBundle() {
-      for (const file of filesUnder(outDir)) {
-        if (!compressible.test(file)) continue;
+      for (const name of readdirSync(outDir, { recursive: true, encoding: 'utf8' })) {
+        if (!compressible.test(name)) continue;
+        const file = join(outDir, name);
         const body = readFileSync(file);
         if (body.length < minBytes) continue;
         writeFileSync(`${file}.gz`, gzipSync(body, { level: 9 }));

@@ -148,7 +148,7 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
       if (request.method !== 'GET' || request.url.startsWith('/api/') || request.url.startsWith('/socket.io')) {
         return reply.code(404).send({ error: { code: 'not_found', message: 'no such route' } });
       }
-      return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.type('text/html').sendFile('index.html');
     });
   }
 
