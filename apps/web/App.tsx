@@ -1,3 +1,4 @@
+import { classPath } from './class-head-start';
 import { AdminPage } from './pages/AdminPage';
 import { ClassPage } from './pages/ClassPage';
 import { HomePage } from './pages/HomePage';
@@ -7,7 +8,7 @@ import { MessagePage } from './pages/MessagePage';
 /** Three pages, chosen by the path: no router needed. */
 export function App() {
   const { pathname, search } = window.location;
-  const session = /^\/session\/([^/]+)\/?$/.exec(pathname);
+  const session = classPath.exec(pathname);
   if (session) return <ClassPage sessionId={decodeURIComponent(session[1])} search={search} />;
   const join = /^\/join\/([^/]+)\/?$/.exec(pathname);
   if (join) return <JoinPage sessionId={decodeURIComponent(join[1])} search={search} />;

@@ -30,6 +30,8 @@ export interface JoinOptions {
   baseURL?: string;
   /** The microphone plays a steady loud tone (the fake device only beeps briefly each second): someone speaking. */
   speaking?: boolean;
+  /** Runs on the new browser context before the page opens: routes, listeners, scripts of the test's own. */
+  beforeOpen?: (context: BrowserContext) => Promise<void> | void;
 }
 
 /** Mints a join token the way an integrator would: HS256 with JWT_SECRET. */
@@ -127,6 +129,7 @@ export class Classroom {
     await context.addInitScript(keepLocalTracks);
     if (options.denyMedia) await context.addInitScript(denyMedia);
     if (options.speaking) await context.addInitScript(steadyTone);
+    await options.beforeOpen?.(context);
     const page = await context.newPage();
     const url = `/session/${this.sessionId}?token=${encodeURIComponent(token)}&video=${options.video ?? '320x240@10'}`;
     await page.goto(url);
@@ -160,7 +163,6 @@ function recordCspViolations() {
   document.addEventListener('securitypolicyviolation', (e) => w.__csp?.push(`${e.violatedDirective} ${e.blockedURI}`));
 }
 
-/** Keeps every RTCPeerConnection the page makes in `window.__peerConnections`, so a test can break one. */
 /** Keeps every camera and microphone track the page opened (`window.__localTracks`), to check they are stopped. */
 function keepLocalTracks() {
   const devices = navigator.mediaDevices;

@@ -1,17 +1,11 @@
 import { useLayoutEffect, useState } from 'react';
-import { captureOptionsFrom, type LocalMedia, openLocalMedia, stopStream } from '../../../src/client/media/local-media';
-import { claimedRole } from '../../../src/client/token-claims';
+import { captureOptionsFrom, type LocalMedia, stopStream } from '../../../src/client/media/local-media';
 import { SessionProvider, useClassroom } from '../../../src/client/react/session-context';
 import { SessionClient } from '../../../src/client/session-client';
 import { LiveSession } from '../../../src/components/live-session/LiveSession';
-import type { Role } from '../../../src/protocol';
-import { api, ApiError } from '../api';
+import { ApiError } from '../api';
+import { startClass, takeHeadStart } from '../class-head-start';
 import { MessagePage } from './MessagePage';
-
-interface Me {
-  identity: { userId: string; name: string; role: Role };
-  class: { id: string; title: string };
-}
 
 type Phase = { kind: 'checking' } | { kind: 'refused'; message: string } | { kind: 'ready'; client: SessionClient; title: string };
 
@@ -21,24 +15,23 @@ export function ClassPage({ sessionId, search }: { sessionId: string; search: st
   const [phase, setPhase] = useState<Phase>({ kind: 'checking' });
 
   // A layout effect, not a passive one: the camera and the link check start before the first paint,
-  // which a busy machine can hold back for a good part of a second.
+  // which a busy machine can hold back for a good part of a second. Usually they started even
+  // earlier, with the page's first script (class-head-start.ts).
   useLayoutEffect(() => {
     let client: SessionClient | null = null;
     let cancelled = false;
     const capture = captureOptionsFrom(search);
-    // The camera takes a moment to open: start it while the server checks the link (an admin's
+    const head = takeHeadStart(sessionId, search) ?? (token ? startClass(sessionId, search) : null);
+    // The camera takes a moment to open: it opens while the server checks the link (an admin's
     // link publishes nothing). Until a client owns it, this page stops it on the way out.
-    let media: Promise<LocalMedia> | null = token && claimedRole(token) !== 'admin' ? openLocalMedia(capture) : null;
+    let media: Promise<LocalMedia> | null = head?.media ?? null;
     const dropMedia = () => {
       void media?.then((m) => stopStream(m.stream));
       media = null;
     };
     (async () => {
-      if (!token) throw new ApiError(401, 'unauthorized', 'This link has no join token. Ask your tutor for the class link.');
-      const [me, { iceServers }] = await Promise.all([
-        api<Me>(`/api/session/${encodeURIComponent(sessionId)}/me`, { token }),
-        api<{ iceServers: RTCIceServer[] }>('/api/config'),
-      ]);
+      if (!head) throw new ApiError(401, 'unauthorized', 'This link has no join token. Ask your tutor for the class link.');
+      const [me, { iceServers }] = await Promise.all([head.me, head.config]);
       if (cancelled) return;
       client = new SessionClient({ sessionId, token, role: me.identity.role, iceServers, capture, media: media ?? undefined });
       media = null;
