@@ -17,9 +17,12 @@ export const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
  * So as root Chromium starts without CAP_SYS_NICE (util-linux `setpriv`), and its threads keep the
  * priorities they would have on a student's computer.
  */
-const atUserPriority = (): boolean =>
-  process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
 const userPriorityLauncher = fileURLToPath(new URL('./chromium-at-user-priority.sh', import.meta.url));
+const atUserPriority = (): boolean =>
+  process.getuid?.() === 0 &&
+  // The launcher tried on `true`: a machine without setpriv, or where root may not drop a capability
+  // (no CAP_SETPCAP), starts Chromium directly.
+  spawnSync(userPriorityLauncher, { stdio: 'ignore', env: { ...process.env, CLASSROOM_CHROMIUM: 'true' } }).status === 0;
 
 /** Chromium with a fake camera and microphone, and nothing that reaches for the network. */
 export const chromiumLaunch: LaunchOptions = {
