@@ -33,7 +33,7 @@ async function main() {
     configureIo: cluster?.configureIo,
     classes: createSqlClassDirectory(database.db),
     // Several nodes share the database: each writes its lines at once, or their order could mix.
-    chat: createSqlChatStore(database.db, undefined, cluster ? { windowMs: 0 } : {}),
+    chat: createSqlChatStore(database.db, cluster ? { windowMs: 0 } : {}),
     adminToken: config.ADMIN_TOKEN,
     iceServers: config.ICE_SERVERS,
     corsOrigins: config.CORS_ORIGINS,

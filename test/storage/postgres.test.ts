@@ -69,7 +69,7 @@ describe('PostgreSQL storage (throwaway database)', () => {
 
   storageContract(() => ({
     classes: () => createSqlClassDirectory(database.db),
-    chat: (now) => createSqlChatStore(database.db, now),
+    chat: (now) => createSqlChatStore(database.db, { now }),
   }));
 
   it('has the tables, columns and indexes of the migrations', async () => {
@@ -89,7 +89,7 @@ describe('PostgreSQL storage (throwaway database)', () => {
   it('opens a postgresql:// URL too; migrations run once and data is kept across reopening', async () => {
     const clock = steppingClock();
     const cls = await createSqlClassDirectory(database.db).create({ title: 'Kept', tutorId: 'tutor-pg', tutorName: 'P' });
-    const m = await createSqlChatStore(database.db, clock).append({
+    const m = await createSqlChatStore(database.db, { now: clock }).append({
       sessionId: cls.id,
       userId: 'u',
       userName: 'U',

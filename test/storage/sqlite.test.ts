@@ -36,7 +36,7 @@ describe('SQLite storage (temp file)', () => {
 
   storageContract(() => ({
     classes: () => createSqlClassDirectory(database.db),
-    chat: (now) => createSqlChatStore(database.db, now),
+    chat: (now) => createSqlChatStore(database.db, { now }),
   }));
 
   it('has the tables, columns and indexes of the migrations', async () => {
@@ -86,7 +86,7 @@ describe('announced lines are written together', () => {
   });
 
   it('with the window off (several nodes on one database), an announced line is written at once', async () => {
-    const chat = createSqlChatStore(database.db, undefined, { windowMs: 0 });
+    const chat = createSqlChatStore(database.db, { windowMs: 0 });
     const sessionId = 'class-no-window';
     const started = performance.now();
     await chat.append(line(sessionId, 'Ada joined the class'), { announced: true });
@@ -137,7 +137,7 @@ describe('SQLite files', () => {
     const first = await openDatabase(url);
     const clock = steppingClock();
     const created = await createSqlClassDirectory(first.db).create({ title: 'Kept', tutorId: 'tutor-k', tutorName: 'K' });
-    const chat = createSqlChatStore(first.db, clock);
+    const chat = createSqlChatStore(first.db, { now: clock });
     const a = await chat.append({ sessionId: created.id, userId: 'u', userName: 'U', role: 'student', text: '<b>one</b>', type: 'text' });
     const b = await chat.append({ sessionId: created.id, userId: 'u', userName: 'U', role: 'tutor', text: 'two', type: 'system' });
     const bEdited = await chat.edit(b.id, 'two, edited');
@@ -148,7 +148,7 @@ describe('SQLite files', () => {
     try {
       expect(await createSqlClassDirectory(second.db).get(created.id)).toEqual(created);
       expect(await createSqlClassDirectory(second.db).listByTutor('tutor-k')).toEqual([created]);
-      const again = createSqlChatStore(second.db, clock);
+      const again = createSqlChatStore(second.db, { now: clock });
       expect(await again.history(created.id)).toEqual([a, bEdited]);
       // numbering carries on after the reopen: a new message comes after the old ones
       const c = await again.append({ sessionId: created.id, userId: 'u', userName: 'U', role: 'student', text: 'three', type: 'text' });

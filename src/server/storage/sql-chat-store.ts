@@ -76,10 +76,16 @@ const rowOf = (message: ChatMessage) => ({
  * meanwhile takes it along, in order. Reads, edits and removals first write what is waiting, so they
  * see the store as if nothing had waited.
  */
+export interface SqlChatStoreOptions {
+  /** The clock for `createdAt` and `editedAt`. */
+  now?: () => Date;
+  /** How long an announced line may wait for company; 0 writes it at once. */
+  windowMs?: number;
+}
+
 export function createSqlChatStore(
   db: Kysely<DatabaseSchema>,
-  now: () => Date = () => new Date(),
-  { windowMs = announcedWindowMs }: { windowMs?: number } = {},
+  { now = () => new Date(), windowMs = announcedWindowMs }: SqlChatStoreOptions = {},
 ): ChatStore {
   let queue: Pending[] = [];
   let writing = false;
