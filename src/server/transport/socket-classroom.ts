@@ -76,6 +76,14 @@ interface CarriedNote {
  */
 type AfterAck = (send: () => void) => void;
 
+/** What an event handler has besides its payload: ways to tell the class once its caller has the answer. */
+interface Answering {
+  /** Sends `send` once the ack has gone out (in the same turn of the event loop). */
+  afterAck: AfterAck;
+  /** Applies a rule to the joined class; its caller is answered before the class is told. */
+  command<T>(fn: (s: rules.ClassState) => rules.CommandResult<T>): Promise<T>;
+}
+
 /** Socket.IO edge of the classroom: verify, parse, call the rules, emit what they say. */
 export function attachSocketClassroom({
   io,
@@ -235,7 +243,7 @@ export function attachSocketClassroom({
     /** Parses the payload, runs the handler, answers the ack: the same for every event. */
     function on<E extends ClientEventName>(
       event: E,
-      handler: (payload: ReturnType<(typeof clientEventSchemas)[E]['parse']>, afterAck: AfterAck) => Promise<ClientAcks[E]>,
+      handler: (payload: ReturnType<(typeof clientEventSchemas)[E]['parse']>, answering: Answering) => Promise<ClientAcks[E]>,
     ) {
       socket.on(event as never, (async (...args: unknown[]) => {
         const ack = (typeof args[args.length - 1] === 'function' ? args.pop() : undefined) as
@@ -247,7 +255,15 @@ export function attachSocketClassroom({
           if (draining) throw new ClassroomError('internal', 'The server is restarting; you will be reconnected in a moment.');
           if (!limiter.take(rateKindOf[event])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
           const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
-          const value = await handler(payload as never, (send) => later.push(send));
+          const afterAck: AfterAck = (send) => later.push(send);
+          const value = await handler(payload as never, {
+            afterAck,
+            async command(fn) {
+              const res = await store.apply(joined(), fn);
+              afterAck(prepare(res).send);
+              return res.value;
+            },
+          });
           ack?.({ ok: true, ...value });
         } catch (err) {
           const fail = toAckFail(err, slog);
@@ -283,7 +299,7 @@ export function attachSocketClassroom({
       }
     };
 
-    on('join-session', async (input, afterAck) => {
+    on('join-session', async (input, { afterAck }) => {
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
       if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
@@ -335,40 +351,33 @@ export function attachSocketClassroom({
       return {};
     });
 
-    /** Applies a rule to the joined class; its caller is answered before the class is told. */
-    const command = async <T>(afterAck: AfterAck, fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
-      const res = await store.apply(joined(), fn);
-      afterAck(prepare(res).send);
-      return res.value;
-    };
-
-    on('toggle-audio', async ({ enabled }, afterAck) => ({ self: await command(afterAck, (s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
-    on('toggle-video', async ({ enabled }, afterAck) => ({ self: await command(afterAck, (s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
-    on('raise-hand', async (_, afterAck) => ({ self: await command(afterAck, (s) => rules.raiseHand(s, socket.id, now())) }));
-    on('lower-hand', async ({ socketId }, afterAck) => ({
-      participant: await command(afterAck, (s) => rules.lowerHand(s, socket.id, socketId)),
+    on('toggle-audio', async ({ enabled }, { command }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
+    on('toggle-video', async ({ enabled }, { command }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
+    on('raise-hand', async (_, { command }) => ({ self: await command((s) => rules.raiseHand(s, socket.id, now())) }));
+    on('lower-hand', async ({ socketId }, { command }) => ({
+      participant: await command((s) => rules.lowerHand(s, socket.id, socketId)),
     }));
-    on('mute-participant', async ({ socketId }, afterAck) => ({
-      participant: await command(afterAck, (s) => rules.muteParticipant(s, socket.id, socketId)),
+    on('mute-participant', async ({ socketId }, { command }) => ({
+      participant: await command((s) => rules.muteParticipant(s, socket.id, socketId)),
     }));
-    on('mute-all', async (_, afterAck) => ({ muted: await command(afterAck, (s) => rules.muteAll(s, socket.id)) }));
-    on('lower-all-hands', async (_, afterAck) => ({ lowered: await command(afterAck, (s) => rules.lowerAllHands(s, socket.id)) }));
-    on('lock-media', async ({ kind, locked }, afterAck) => ({
-      controls: await command(afterAck, (s) => rules.lockMedia(s, socket.id, kind, locked)),
+    on('mute-all', async (_, { command }) => ({ muted: await command((s) => rules.muteAll(s, socket.id)) }));
+    on('lower-all-hands', async (_, { command }) => ({ lowered: await command((s) => rules.lowerAllHands(s, socket.id)) }));
+    on('lock-media', async ({ kind, locked }, { command }) => ({
+      controls: await command((s) => rules.lockMedia(s, socket.id, kind, locked)),
     }));
-    on('ask-unmute', async ({ socketId }, afterAck) => command(afterAck, (s) => rules.askUnmute(s, socket.id, socketId)));
-    on('give-floor', async ({ socketId }, afterAck) => ({ controls: await command(afterAck, (s) => rules.giveFloor(s, socket.id, socketId)) }));
-    on('take-floor-back', async (_, afterAck) => ({ controls: await command(afterAck, (s) => rules.takeFloorBack(s, socket.id)) }));
-    on('set-media-mode', async (_, afterAck) => ({ controls: await command(afterAck, (s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
-    on('remove-participant', async ({ socketId, reason }, afterAck) => {
-      await command(afterAck, (s) => rules.removeParticipant(s, socket.id, socketId, reason));
+    on('ask-unmute', async ({ socketId }, { command }) => command((s) => rules.askUnmute(s, socket.id, socketId)));
+    on('give-floor', async ({ socketId }, { command }) => ({ controls: await command((s) => rules.giveFloor(s, socket.id, socketId)) }));
+    on('take-floor-back', async (_, { command }) => ({ controls: await command((s) => rules.takeFloorBack(s, socket.id)) }));
+    on('set-media-mode', async (_, { command }) => ({ controls: await command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
+    on('remove-participant', async ({ socketId, reason }, { command }) => {
+      await command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
       return {};
     });
     on('page-closing', async () => {
       socket.data.pageClosing = true;
       return {};
     });
-    on('leave-session', async (_, afterAck) => {
+    on('leave-session', async (_, { afterAck }) => {
       joined();
       await leaveClass(afterAck);
       return {};
