@@ -60,6 +60,13 @@ const rowOf = (message: ChatMessage) => ({
   edited_at: message.editedAt,
 });
 
+export interface SqlChatStoreOptions {
+  /** The clock for `createdAt` and `editedAt`. */
+  now?: () => Date;
+  /** How long an announced line may wait for company; 0 writes it at once. */
+  windowMs?: number;
+}
+
 /**
  * Chat messages in the database `openDatabase` opened. Order is insertion order (`seq`), never the
  * clock, so messages stamped in the same millisecond (or by a clock that stepped back) keep their order.
@@ -76,13 +83,6 @@ const rowOf = (message: ChatMessage) => ({
  * meanwhile takes it along, in order. Reads, edits and removals first write what is waiting, so they
  * see the store as if nothing had waited.
  */
-export interface SqlChatStoreOptions {
-  /** The clock for `createdAt` and `editedAt`. */
-  now?: () => Date;
-  /** How long an announced line may wait for company; 0 writes it at once. */
-  windowMs?: number;
-}
-
 export function createSqlChatStore(
   db: Kysely<DatabaseSchema>,
   { now = () => new Date(), windowMs = announcedWindowMs }: SqlChatStoreOptions = {},
