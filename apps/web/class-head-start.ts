@@ -20,9 +20,8 @@ export interface ClassHeadStart {
 /** A class page's address: `/session/<class id>`. */
 export const classPath = /^\/session\/([^/]+)\/?$/;
 
-/** The address a head start was made for: a page that opens something else must not take it. */
-let startedFor: string | null = null;
-let started: ClassHeadStart | null = null;
+/** The head start this page made, with the address it was made for: a page that opens something else must not take it. */
+let pending: { address: string; start: ClassHeadStart } | null = null;
 
 /**
  * Starts the class page's first steps: the camera (a real one takes a moment to wake) and the two
@@ -47,9 +46,8 @@ export function startClass(sessionId: string, search: string): ClassHeadStart {
  * there is none, and the page starts its own.
  */
 export function takeHeadStart(sessionId: string, search: string): ClassHeadStart | null {
-  const mine = startedFor === addressOf(sessionId, search) ? started : null;
-  startedFor = null;
-  started = null;
+  const mine = pending?.address === addressOf(sessionId, search) ? pending.start : null;
+  pending = null;
   return mine;
 }
 
@@ -63,6 +61,5 @@ const addressOf = (sessionId: string, search: string) => `${sessionId}?${new URL
 const match = classPath.exec(window.location.pathname);
 if (match && new URLSearchParams(window.location.search).get('token')) {
   const sessionId = decodeURIComponent(match[1]);
-  startedFor = addressOf(sessionId, window.location.search);
-  started = startClass(sessionId, window.location.search);
+  pending = { address: addressOf(sessionId, window.location.search), start: startClass(sessionId, window.location.search) };
 }

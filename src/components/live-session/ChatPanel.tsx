@@ -5,7 +5,6 @@ import { selectIsModerator } from '../../client/selectors';
 import type { ChatMessage } from '../../protocol';
 import { ChatMessageText } from './ChatMessageText';
 
-
 /** The class chat: history, live messages, pending and failed sends, edit and delete. */
 export function ChatPanel() {
   const session = useSession();
