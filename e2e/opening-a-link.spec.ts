@@ -20,10 +20,15 @@ test("a class link opens the camera and checks itself while the app's script is 
       await context.route(appScript, async (route) => {
         steps.push('app script asked');
         const page = route.request().frame().page();
-        const opened = () => (window as unknown as { __localTracks?: unknown[] }).__localTracks?.length ?? 0;
-        // Up to 5 s for the camera to open; whatever is open by then is what the test checks.
-        await page.waitForFunction(`(${opened})() >= 2`, undefined, { timeout: 5000 }).catch(() => undefined);
-        tracksBeforeApp = await page.evaluate(opened);
+        const deadline = Date.now() + 5000;
+        do {
+          tracksBeforeApp = await page
+            .evaluate(() => (window as unknown as { __localTracks?: unknown[] }).__localTracks?.length ?? 0)
+            // The document may still be settling in: ask again.
+            .catch(() => 0);
+          if (tracksBeforeApp >= 2) break;
+          await new Promise((r) => setTimeout(r, 50));
+        } while (Date.now() < deadline);
         steps.push('app script sent');
         await route.continue();
       });
