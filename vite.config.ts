@@ -16,7 +16,7 @@ const minBytes = 1024;
 /**
  * Writes `.br` and `.gz` beside every built text file, once, at build time, so the server sends them
  * as they are (`preCompressed`) and spends no CPU per request: a student on a slow line loads the
- * page's 424 KB of script as about 120 KB.
+ * app's script brotli-compressed, at under a third of its size.
  */
 function precompress(): Plugin {
   let outDir = '';

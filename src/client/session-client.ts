@@ -15,6 +15,7 @@ import { createSfuLinks } from './media/sfu-links';
 import { localStreamKey, StreamRegistry } from './media/stream-registry';
 import type { MediaTopology } from './media/topology';
 import { mergeMessages } from './chat/chat-log';
+import { EventHold } from './event-hold';
 import { markTiming } from './timing';
 import { isStar } from '../protocol/topology';
 import { selectOthers, selectStudentCount } from './selectors';
@@ -83,6 +84,7 @@ export class SessionClient {
   private disposers: Array<() => void> = [];
   private stopped = false;
   private historyLoaded = false;
+  private readonly classNews = new EventHold();
   /** Settles once the camera and microphone are open (or known missing); a join waits for it. */
   private mediaReady: Promise<void> = Promise.resolve();
 
@@ -194,18 +196,24 @@ export class SessionClient {
       this.markDropped();
     });
 
-    socket.on('user-joined', ({ note, ...p }) => {
-      this.upsert(p);
-      if (note) this.receiveMessages([note], true);
-    });
-    socket.on('participant-updated', (p) => this.upsert(p));
+    // What the class does while our join is on its way waits for the join's snapshot (EventHold).
+    const news = this.classNews;
+    socket.on('user-joined', ({ note, ...p }) =>
+      news.run(() => {
+        this.upsert(p);
+        if (note) this.receiveMessages([note], true);
+      }),
+    );
+    socket.on('participant-updated', (p) => news.run(() => this.upsert(p)));
     socket.on('existing-users', ({ users }) => this.takeRoster(users));
-    socket.on('user-left', ({ socketId, note }) => {
-      patchParticipants(this.store, (p) => ({ others: without(p.others, socketId), speaking: without(p.speaking, socketId) }));
-      this.syncTopology();
-      if (note) this.receiveMessages([note], true);
-    });
-    socket.on('signal', ({ from, data }) => this.topology.receive(from, data));
+    socket.on('user-left', ({ socketId, note }) =>
+      news.run(() => {
+        patchParticipants(this.store, (p) => ({ others: without(p.others, socketId), speaking: without(p.speaking, socketId) }));
+        this.syncTopology();
+        if (note) this.receiveMessages([note], true);
+      }),
+    );
+    socket.on('signal', ({ from, data }) => news.run(() => this.topology.receive(from, data)));
     socket.on('force-mute', ({ by }) => {
       this.setTrack('audio', false);
       patchUi(this.store, { notice: `${by} muted your microphone.` });
@@ -217,10 +225,12 @@ export class SessionClient {
       patchUi(this.store, { notice: `${by} turned your camera off.` });
     });
     socket.on('unmute-requested', ({ by }) => patchUi(this.store, { unmuteRequestBy: by }));
-    socket.on('class-updated', (controls) => {
-      patchMedia(this.store, { controls });
-      this.fitTopology();
-    });
+    socket.on('class-updated', (controls) =>
+      news.run(() => {
+        patchMedia(this.store, { controls });
+        this.fitTopology();
+      }),
+    );
     socket.on('removed', ({ by, reason }) =>
       this.end({ kind: 'removed', message: `${by} removed you from this class${reason ? `: ${reason}` : '.'}` }),
     );
@@ -261,6 +271,7 @@ export class SessionClient {
   private async join() {
     if (this.stopped || !this.socket?.connected) return;
     const { media } = this.store.getState();
+    const hold = this.classNews.hold();
     const joined = await this.request('join-session', {
       sessionId: this.options.sessionId,
       isAudioOn: media.audioOn,
@@ -268,6 +279,7 @@ export class SessionClient {
       withUsers: true,
     });
     if (!joined.ok) {
+      this.classNews.drop(hold);
       this.end({ kind: 'refused', message: joined.error.message });
       return;
     }
@@ -279,12 +291,11 @@ export class SessionClient {
     if (!joined.self.isAudioOn && this.store.getState().media.audioOn) this.setTrack('audio', false);
     if (!joined.self.isVideoOn && this.store.getState().media.videoOn) this.setTrack('video', false);
     markTiming('joined');
-    // The class as the join found it: links start dialling before the page draws anything.
-    if (joined.users) this.takeRoster(joined.users);
+    // The class as the join found it, then what it did since (held until now): the whole class, on
+    // any number of server nodes. Links start dialling before the page draws anything.
+    this.takeRoster(joined.users ?? []);
+    this.classNews.release(hold);
     patchUi(this.store, { status: 'connected' });
-    // Then the roster once more, as `existing-users`: with several server nodes, a classmate who
-    // joined through another node just as we did may be missing from the join's answer.
-    await this.request('get-session-users', { sessionId: this.options.sessionId });
     await this.loadHistory();
   }
 

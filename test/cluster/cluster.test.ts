@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EventHold } from '../../src/client/event-hold';
 import type { ChatMessage, Participant, Role, ServerEventName, ServerEventPayload } from '../../src/protocol';
 import { expectFail, expectOk, nextEvent, record } from '../helpers/server';
 import { CLUSTER_ADMIN_TOKEN, type Cluster, closeClients, connectTo, mint, type ServerNode, startCluster } from './support';
@@ -96,6 +97,44 @@ describe('two nodes serve one class', { timeout: 60_000 }, () => {
       const fromSecond = (await roster(cat, id)).find((p) => p.userId === amy.userId);
       expect(fromFirst).toEqual(fromSecond);
       expect(fromFirst).toEqual(amy.self);
+    }
+  });
+
+  it('20 students join at once over both nodes: the join’s answer plus the events held until it is everyone, for each of them', async () => {
+    const id = newClass();
+    const tutor = await joinOn(A, 'tutor', id, { name: 'Ada' });
+    const students = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const userId = `student-${i}-${randomBytes(3).toString('hex')}`;
+        return { userId, socket: await connectTo((i % 2 ? B : A).url, await mint('student', id, `Student ${i}`, userId)) };
+      }),
+    );
+    // Each as its page does it: hold user-joined / user-left from the moment the join goes out.
+    const views = await Promise.all(
+      students.map(async ({ socket }) => {
+        const news = new EventHold();
+        const view = new Map<string, string>();
+        socket.on('user-joined', (p: Participant) => news.run(() => view.set(p.socketId, p.userId)));
+        socket.on('user-left', ({ socketId }: { socketId: string }) => news.run(() => view.delete(socketId)));
+        const hold = news.hold();
+        const { users } = expectOk(await ack(socket, 'join-session', { sessionId: id, withUsers: true }));
+        for (const u of users as Participant[]) view.set(u.socketId, u.userId);
+        news.release(hold);
+        return { socket, view };
+      }),
+    );
+    // The last joins' events may still be on their way from the other node: wait for them.
+    const everyone = [tutor.userId, ...students.map((s) => s.userId)].sort();
+    await expect
+      .poll(() => views.every(({ socket, view }) => [...view.values(), students.find((s) => s.socket === socket)?.userId].sort().join() === everyone.join()), {
+        timeout: T,
+      })
+      .toBe(true);
+    // And it is what the class state says, from either node.
+    for (const { socket, view } of [views[0], views[1]]) {
+      const event = next(socket, 'existing-users');
+      expectOk(await ack(socket, 'get-session-users', { sessionId: id }));
+      expect((await event).users.map((u) => u.socketId).sort()).toEqual([...view.keys()].sort());
     }
   });
 

@@ -54,6 +54,8 @@ export interface TestServerOptions {
   chat?: ChatStore;
   /** The class directory (in memory by default). */
   classes?: ClassDirectory;
+  /** Where class state lives (in memory by default): tests wrap it to hold a command in flight. */
+  store?: ClassStore;
   rates?: AppOptions['rates'];
   grace?: AppOptions['grace'];
   adminToken?: string;
@@ -75,7 +77,7 @@ const nextUserId = (role: Role) => `${role}-${++userCounter}`;
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const logger = pino({ level: 'silent' });
   const tokens = createTokenService(TEST_JWT_SECRET);
-  const store = createMemoryClassStore();
+  const store = options.store ?? createMemoryClassStore();
   const classes = options.classes ?? createMemoryClassDirectory();
   const { app, io, shutdown } = await buildApp({
     logger,

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { EventHold } from '../../src/client/event-hold';
+import type { Participant } from '../../src/protocol';
+import { type ClassStore, createMemoryClassStore } from '../../src/server/classroom/class-store';
 import {
   emitAck,
   expectFail,
@@ -154,6 +157,103 @@ describe('joining', () => {
     const s3socket = await server.connect(await server.mint('student', CLASS, 'Cal', 's3'));
     expect(expectOk(await emitAck(s3socket, 'join-session', { sessionId: CLASS })).users).toBeUndefined();
     expectFail(await emitAck(s3socket, 'join-session', { sessionId: CLASS, withUsers: 'yes' }), 'invalid_payload');
+  });
+
+  /**
+   * A store whose next command stores its change, then keeps its caller waiting until `let go`:
+   * the moment between a join being stored and the joiner hearing so, which on several nodes (a
+   * round trip to Redis) is wide enough for the class to move on.
+   */
+  function storeWithAPause() {
+    const inner = createMemoryClassStore();
+    let pause: { stored: () => void; until: Promise<void> } | null = null;
+    const store: ClassStore = {
+      read: (id) => inner.read(id),
+      list: () => inner.list(),
+      async apply(id, command) {
+        const res = await inner.apply(id, command);
+        const p = pause;
+        pause = null;
+        if (p) {
+          p.stored();
+          await p.until;
+        }
+        return res;
+      },
+    };
+    /** Pauses the next command once it is stored; resolves `stored` then, and goes on when `go` is called. */
+    const pauseNext = () => {
+      let go!: () => void;
+      let stored!: () => void;
+      const storedNow = new Promise<void>((resolve) => (stored = resolve));
+      pause = { stored, until: new Promise<void>((resolve) => (go = resolve)) };
+      return { stored: storedNow, go };
+    };
+    /** Makes the next command fail, as a store that lost its connection would. */
+    const failNext = () => {
+      const real = store.apply;
+      store.apply = async () => {
+        store.apply = real;
+        throw new Error('the store went away');
+      };
+    };
+    return { store, pauseNext, failNext };
+  }
+
+  it('a joiner is in the class before its join is stored: the answer plus the events after it are the whole class', async () => {
+    const { store, pauseNext } = storeWithAPause();
+    const server = await startTestServer({ store });
+    const tutor = await joinAs(server, 'tutor', CLASS);
+    const amy = await server.connect(await server.mint('student', CLASS, 'Amy', 'amy'));
+    // What Amy's page does: hold the class's news until the join's answer, then apply it.
+    const news = new EventHold();
+    const seen = new Map<string, Participant>();
+    const order: string[] = [];
+    amy.on('user-joined', ({ note: _note, ...p }: Participant & { note?: unknown }) => {
+      order.push(`user-joined ${p.name}`);
+      news.run(() => seen.set(p.socketId, p));
+    });
+    amy.on('participant-updated', (p: Participant) => news.run(() => seen.set(p.socketId, p)));
+
+    const paused = pauseNext();
+    const hold = news.hold();
+    const answer = emitAck(amy, 'join-session', { sessionId: CLASS, withUsers: true }).then((ack) => {
+      order.push('answer');
+      return ack;
+    });
+    await paused.stored;
+    // Amy is stored but has no answer yet; Ben joins and the tutor raises a hand meanwhile.
+    const ben = await joinAs(server, 'student', CLASS, { name: 'Ben' });
+    await emitAck(tutor.socket, 'raise-hand', {});
+    await nextEvent(amy, 'participant-updated');
+    paused.go();
+    const ack = expectOk(await answer);
+
+    expect(order).toEqual(['user-joined Ben', 'answer']);
+    // The snapshot is from before Ben and the hand: alone it would miss both.
+    expect(ids(ack.users ?? [])).toEqual(ids([tutor.self]));
+    expect(ack.users?.[0].isHandRaised).toBe(false);
+    for (const u of ack.users ?? []) seen.set(u.socketId, u);
+    news.release(hold);
+    expect(ids([...seen.values()])).toEqual(ids([tutor.self, ben.self]));
+    expect(seen.get(tutor.self.socketId)?.isHandRaised).toBe(true);
+  });
+
+  it('a join that fails leaves the socket out of the class', async () => {
+    const { store, failNext } = storeWithAPause();
+    const server = await startTestServer({ store });
+    const tutor = await joinAs(server, 'tutor', CLASS);
+    const amy = await server.connect(await server.mint('student', CLASS, 'Amy', 'amy'));
+    const heard = record(amy, 'participant-updated');
+    failNext();
+    expectFail(await emitAck(amy, 'join-session', { sessionId: CLASS, withUsers: true }), 'internal');
+    await emitAck(tutor.socket, 'raise-hand', {});
+    await settle(amy, tutor.socket);
+    expect(heard).toEqual([]);
+    expectFail(await emitAck(amy, 'get-session-users', { sessionId: CLASS }), 'not_in_session');
+    // Joining again works, and the class is as the tutor left it.
+    const again = expectOk(await emitAck(amy, 'join-session', { sessionId: CLASS, withUsers: true }));
+    expect(again.users?.map((u) => u.isHandRaised)).toEqual([true]);
   });
 
   it('a class is separate from every other class', async () => {

@@ -303,12 +303,23 @@ export function attachSocketClassroom({
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
       if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
-      const policy = await mediaPolicyFor(input.sessionId, slog);
-      const res = await store.apply(input.sessionId, (s) =>
-        rules.andThen(rules.join(s, identity, socket.id, input, now()), (joinedState) => rules.fitMediaToSize(joinedState, policy)),
-      );
+      const room = classRoom(input.sessionId);
+      const alreadyIn = socket.rooms.has(room);
+      // In the room before the join is stored: whatever the class does after the state this join
+      // answers with reaches this socket as an event, on any node, so `users` plus the events that
+      // follow is the whole class (the page holds those events until the answer, then applies them).
+      await socket.join(room);
+      let res: rules.CommandResult<Participant>;
+      try {
+        const policy = await mediaPolicyFor(input.sessionId, slog);
+        res = await store.apply(input.sessionId, (s) =>
+          rules.andThen(rules.join(s, identity, socket.id, input, now()), (joinedState) => rules.fitMediaToSize(joinedState, policy)),
+        );
+      } catch (err) {
+        if (!alreadyIn) await socket.leave(room);
+        throw err;
+      }
       socket.data.sessionId = input.sessionId;
-      await socket.join(classRoom(input.sessionId));
       const { carried, send } = prepare(res);
       const note = carried.find((c) => c.event === 'user-joined')?.message;
       // Gone while the join was being stored: leave now, or the class keeps a ghost (told in order).
