@@ -205,7 +205,6 @@ export class SessionClient {
       }),
     );
     socket.on('participant-updated', (p) => news.run(() => this.upsert(p)));
-    socket.on('existing-users', ({ users }) => this.takeRoster(users));
     socket.on('user-left', ({ socketId, note }) =>
       news.run(() => {
         patchParticipants(this.store, (p) => ({ others: without(p.others, socketId), speaking: without(p.speaking, socketId) }));

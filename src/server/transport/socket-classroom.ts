@@ -76,12 +76,31 @@ interface CarriedNote {
  */
 type AfterAck = (send: () => void) => void;
 
-/** What an event handler has besides its payload: ways to tell the class once its caller has the answer. */
-interface Answering {
+/**
+ * What an event handler has besides its payload: ways to tell the class once its caller has the
+ * answer. One per event, with its methods on the prototype: every event (the `signal` relay most of
+ * all) pays for one small object, not for closures.
+ */
+class Answering {
+  /** What to send once the ack has gone out. */
+  readonly later: Array<() => void> = [];
+
+  constructor(
+    /** Applies a command to the class the socket has joined and drafts what it sends. */
+    private readonly applyToClass: <T>(fn: (s: rules.ClassState) => rules.CommandResult<T>) => Promise<{ value: T; send: () => void }>,
+  ) {}
+
   /** Sends `send` once the ack has gone out (in the same turn of the event loop). */
-  afterAck: AfterAck;
+  afterAck(send: () => void): void {
+    this.later.push(send);
+  }
+
   /** Applies a rule to the joined class; its caller is answered before the class is told. */
-  command<T>(fn: (s: rules.ClassState) => rules.CommandResult<T>): Promise<T>;
+  async command<T>(fn: (s: rules.ClassState) => rules.CommandResult<T>): Promise<T> {
+    const { value, send } = await this.applyToClass(fn);
+    this.later.push(send);
+    return value;
+  }
 }
 
 /** Socket.IO edge of the classroom: verify, parse, call the rules, emit what they say. */
@@ -240,6 +259,11 @@ export function attachSocketClassroom({
       return socket.data.sessionId;
     };
 
+    const applyToClass = async <T>(fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
+      const res = await store.apply(joined(), fn);
+      return { value: res.value, send: prepare(res).send };
+    };
+
     /** Parses the payload, runs the handler, answers the ack: the same for every event. */
     function on<E extends ClientEventName>(
       event: E,
@@ -250,20 +274,12 @@ export function attachSocketClassroom({
           | AckCallback<ClientAcks[E]>
           | undefined;
         inFlight += 1;
-        const later: Array<() => void> = [];
+        const answering = new Answering(applyToClass);
         try {
           if (draining) throw new ClassroomError('internal', 'The server is restarting; you will be reconnected in a moment.');
           if (!limiter.take(rateKindOf[event])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
           const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
-          const afterAck: AfterAck = (send) => later.push(send);
-          const value = await handler(payload as never, {
-            afterAck,
-            async command(fn) {
-              const res = await store.apply(joined(), fn);
-              afterAck(prepare(res).send);
-              return res.value;
-            },
-          });
+          const value = await handler(payload as never, answering);
           ack?.({ ok: true, ...value });
         } catch (err) {
           const fail = toAckFail(err, slog);
@@ -271,7 +287,7 @@ export function attachSocketClassroom({
           ack?.(fail);
         } finally {
           // Even a handler that failed after changing the class must tell the class.
-          for (const send of later) {
+          for (const send of answering.later) {
             try {
               send();
             } catch (err) {
@@ -299,7 +315,7 @@ export function attachSocketClassroom({
       }
     };
 
-    on('join-session', async (input, { afterAck }) => {
+    on('join-session', async (input, answering) => {
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
       if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
@@ -326,7 +342,7 @@ export function attachSocketClassroom({
       if (socket.disconnected) {
         send();
         await leaveClass();
-      } else afterAck(send);
+      } else answering.afterAck(send);
       slog.info({ classId: input.sessionId }, 'joined class');
       return {
         self: res.value,
@@ -362,35 +378,35 @@ export function attachSocketClassroom({
       return {};
     });
 
-    on('toggle-audio', async ({ enabled }, { command }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
-    on('toggle-video', async ({ enabled }, { command }) => ({ self: await command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
-    on('raise-hand', async (_, { command }) => ({ self: await command((s) => rules.raiseHand(s, socket.id, now())) }));
-    on('lower-hand', async ({ socketId }, { command }) => ({
-      participant: await command((s) => rules.lowerHand(s, socket.id, socketId)),
+    on('toggle-audio', async ({ enabled }, answering) => ({ self: await answering.command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
+    on('toggle-video', async ({ enabled }, answering) => ({ self: await answering.command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
+    on('raise-hand', async (_, answering) => ({ self: await answering.command((s) => rules.raiseHand(s, socket.id, now())) }));
+    on('lower-hand', async ({ socketId }, answering) => ({
+      participant: await answering.command((s) => rules.lowerHand(s, socket.id, socketId)),
     }));
-    on('mute-participant', async ({ socketId }, { command }) => ({
-      participant: await command((s) => rules.muteParticipant(s, socket.id, socketId)),
+    on('mute-participant', async ({ socketId }, answering) => ({
+      participant: await answering.command((s) => rules.muteParticipant(s, socket.id, socketId)),
     }));
-    on('mute-all', async (_, { command }) => ({ muted: await command((s) => rules.muteAll(s, socket.id)) }));
-    on('lower-all-hands', async (_, { command }) => ({ lowered: await command((s) => rules.lowerAllHands(s, socket.id)) }));
-    on('lock-media', async ({ kind, locked }, { command }) => ({
-      controls: await command((s) => rules.lockMedia(s, socket.id, kind, locked)),
+    on('mute-all', async (_, answering) => ({ muted: await answering.command((s) => rules.muteAll(s, socket.id)) }));
+    on('lower-all-hands', async (_, answering) => ({ lowered: await answering.command((s) => rules.lowerAllHands(s, socket.id)) }));
+    on('lock-media', async ({ kind, locked }, answering) => ({
+      controls: await answering.command((s) => rules.lockMedia(s, socket.id, kind, locked)),
     }));
-    on('ask-unmute', async ({ socketId }, { command }) => command((s) => rules.askUnmute(s, socket.id, socketId)));
-    on('give-floor', async ({ socketId }, { command }) => ({ controls: await command((s) => rules.giveFloor(s, socket.id, socketId)) }));
-    on('take-floor-back', async (_, { command }) => ({ controls: await command((s) => rules.takeFloorBack(s, socket.id)) }));
-    on('set-media-mode', async (_, { command }) => ({ controls: await command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
-    on('remove-participant', async ({ socketId, reason }, { command }) => {
-      await command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
+    on('ask-unmute', async ({ socketId }, answering) => answering.command((s) => rules.askUnmute(s, socket.id, socketId)));
+    on('give-floor', async ({ socketId }, answering) => ({ controls: await answering.command((s) => rules.giveFloor(s, socket.id, socketId)) }));
+    on('take-floor-back', async (_, answering) => ({ controls: await answering.command((s) => rules.takeFloorBack(s, socket.id)) }));
+    on('set-media-mode', async (_, answering) => ({ controls: await answering.command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
+    on('remove-participant', async ({ socketId, reason }, answering) => {
+      await answering.command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
       return {};
     });
     on('page-closing', async () => {
       socket.data.pageClosing = true;
       return {};
     });
-    on('leave-session', async (_, { afterAck }) => {
+    on('leave-session', async (_, answering) => {
       joined();
-      await leaveClass(afterAck);
+      await leaveClass((send) => answering.afterAck(send));
       return {};
     });
 
