@@ -7,8 +7,7 @@
  * - `floor`: the media floor in the same browser: a blank page on the same server that takes the
  *   fake camera and sends it through a loopback RTCPeerConnection pair to a <video>, until its first
  *   frame (`pages` such pages at once).
- * A frame counts when the <video> presents it (requestVideoFrameCallback), or, as a fallback, when
- * `readyState >= 2 && videoWidth > 0 && currentTime > 0` is seen (polled every 10 ms).
+ * A frame counts when the <video> presents it (requestVideoFrameCallback), as in the floor.
  */
 import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium } from '@playwright/test';
@@ -32,11 +31,17 @@ async function launch(): Promise<Browser> {
 
 /**
  * Runs in every page before its scripts: notes when each remote <video> presents its first frame
- * (`window.__benchFrames[key] = epoch ms`; key: the tile's user id, `tutor:<id>` for the tutor's
- * stage). Plain JavaScript in a string: a compiled function could carry helpers the page lacks.
+ * (`window.__benchFrames[key] = epoch ms`, from requestVideoFrameCallback; key: the tile's user id,
+ * `tutor:<id>` for the tutor's stage) and when the page first shows "connected". It only reacts:
+ * a MutationObserver finds new <video> elements and the status change, and the bench awaits
+ * `__benchWhenFrames(keys)` instead of polling. An earlier version polled every page every 10 ms
+ * (and Playwright polled again): with six pages on two cores that load cost the measured class
+ * about 0.8 s, which the floor's pages never paid.
+ * Plain JavaScript in a string: a compiled function could carry helpers the page lacks.
  */
 const recordFirstFrames = `(() => {
   const frames = (window.__benchFrames = {});
+  const waiters = new Set();
   const keyOf = (v) => {
     if (v.closest('[data-testid="self-preview"]')) return null;
     const host = v.closest('[data-user-id]');
@@ -44,28 +49,42 @@ const recordFirstFrames = `(() => {
     if (!id) return null;
     return v.getAttribute('data-testid') === 'tutor-video' ? 'tutor:' + id : id;
   };
-  const mark = (v, at) => {
-    const key = keyOf(v);
-    if (key && !(key in frames) && v.videoWidth > 0) frames[key] = at;
-  };
   const seen = new WeakSet();
-  setInterval(() => {
+  const watch = (v) => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    const onFrame = (t) => {
+      const key = keyOf(v);
+      if (key && !(key in frames) && v.videoWidth > 0) {
+        frames[key] = performance.timeOrigin + t;
+        for (const w of waiters) w();
+      } else if (!key || !(key in frames)) {
+        v.requestVideoFrameCallback(onFrame);
+      }
+    };
+    v.requestVideoFrameCallback(onFrame);
+  };
+  const scan = () => {
     if (!window.__benchConnected && document.querySelector('[data-testid="connection-status"][data-status="connected"]')) {
       window.__benchConnected = performance.timeOrigin + performance.now();
     }
-    document.querySelectorAll('video').forEach((v) => {
-      if (!seen.has(v)) {
-        seen.add(v);
-        const onFrame = (t) => {
-          mark(v, performance.timeOrigin + t);
-          const key = keyOf(v);
-          if (!key || !(key in frames)) v.requestVideoFrameCallback(onFrame);
-        };
-        if ('requestVideoFrameCallback' in v) v.requestVideoFrameCallback(onFrame);
-      }
-      if (v.readyState >= 2 && v.currentTime > 0) mark(v, performance.timeOrigin + performance.now());
-    });
-  }, 10);
+    for (const v of document.getElementsByTagName('video')) watch(v);
+  };
+  new MutationObserver(scan).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  window.__benchWhenFrames = (want, timeoutMs) => new Promise((resolve, reject) => {
+    const check = () => {
+      if (!want.every((k) => k in frames)) return;
+      waiters.delete(check);
+      clearTimeout(timer);
+      resolve(Math.max(...want.map((k) => frames[k])));
+    };
+    const timer = setTimeout(() => {
+      waiters.delete(check);
+      reject(new Error('no first frame within ' + timeoutMs + ' ms from ' + want.filter((k) => !(k in frames)).join(', ')));
+    }, timeoutMs);
+    waiters.add(check);
+    check();
+  });
 })();`;
 
 const mint = (secret: string, sessionId: string, role: 'tutor' | 'student', userId: string, name: string) => {
@@ -112,17 +131,11 @@ async function milestones(p: Person): Promise<{ loaded: number; connected: numbe
 }
 
 /** Waits until the page has a first frame for every key; resolves with the latest of those times. */
-async function framesOf(p: Person, keys: string[], timeoutMs: number): Promise<number> {
-  const page = p.context.pages()[0];
-  const handle = await page.waitForFunction(
-    (want: string[]) => {
-      const frames = (window as unknown as { __benchFrames?: Record<string, number> }).__benchFrames ?? {};
-      return want.every((k) => k in frames) ? Math.max(...want.map((k) => frames[k])) : false;
-    },
-    keys,
-    { timeout: timeoutMs, polling: 10 },
+function framesOf(p: Person, keys: string[], timeoutMs: number): Promise<number> {
+  return p.context.pages()[0].evaluate(
+    ({ want, timeoutMs }) => (window as unknown as { __benchWhenFrames(k: string[], ms: number): Promise<number> }).__benchWhenFrames(want, timeoutMs),
+    { want: keys, timeoutMs },
   );
-  return (await handle.jsonValue()) as number;
 }
 
 export interface BrowserArgs {
