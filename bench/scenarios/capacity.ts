@@ -37,6 +37,8 @@ interface Step {
   ok: boolean;
   /** Which limit was passed. */
   why: string;
+  /** Join p99 of each measured window (✗: that window passed a limit). */
+  windows: string;
 }
 
 type GrowResult = { held: number; failed: number; firstError?: string; ms: number };
@@ -100,64 +102,77 @@ async function ramp(ctx: BenchContext, server: ServerHandle, label: string): Pro
       const classes = current / classSize;
       const sessionIds = Array.from({ length: Math.min(probeClasses, classes) }, (_, i) => `${prefix}-${Math.floor((i * classes) / Math.min(probeClasses, classes))}`);
       // The measured window: probing joins, the server's event loop, the messages' acks, the clients' loops.
-      const measured = await quietly(ctx, `capacity ${label} ${current}`, async () => {
-        await Promise.all(workers.map((w) => w.call<WorkerStats>('stats')));
-        await server.stats({ reset: true });
-        const cpuBefore = cpuTimes();
-        await Promise.all([prober, ...workers].map((g) => (g as Generator).call('loopDelay')));
-        const probe = await (prober as Generator).call<{ samples: number[]; errors: number; slow: Array<{ at: number; total: number; join: number }>; firstError?: string }>(
-          'probe',
-          { url: server.url, secret: ctx.secret, sessionIds, classSize, durationMs: probeMs, intervalMs: 1000 } satisfies ProbeArgs,
-          probeMs + 120_000,
-        );
-        const window = await server.stats({ reset: true });
-        const machineBusy = busyBetween(cpuBefore, cpuTimes());
-        const loops = await Promise.all([prober, ...workers].map((g) => (g as Generator).call<{ p99: number; max: number }>('loopDelay')));
-        const workerStats = await Promise.all(workers.map((w) => w.call<WorkerStats>('stats')));
-        return { probe, window, machineBusy, loops, workerStats };
-      });
-      const { probe, window, machineBusy, workerStats } = measured;
-      const [proberLoop, ...workerLoops] = measured.loops;
-      const messages = workerStats.flatMap((s) => s.messageSamples);
-      const join = latency(probe.samples);
-      const step: Step = {
-        sockets: current,
-        joinP50: join.p50,
-        joinP99: join.p99,
-        probeErrors: probe.errors,
-        eldP99: window.eld.p99,
-        eldMax: window.eld.max,
-        cpu: window.cpuMs / window.wallMs,
-        machineBusy,
-        gcMaxMs: window.gc.maxMs,
-        clientEldP99: Math.max(proberLoop.p99, ...workerLoops.map((l) => l.p99)),
-        proberEldMax: proberLoop.max,
-        gcShare: window.gc.totalMs / window.wallMs,
-        heapPerSocketKiB: (heap.heapUsed - baseline.heapUsed) / current / 1024,
-        rssMiB: heap.rss / 1024 ** 2,
-        messageP99: latency(messages).p99,
-        messagesPerSecond: messages.length / (window.wallMs / 1000),
-        failedJoins,
-        dropped: workerStats.reduce((a, s) => a + s.dropped, 0),
-        ok: false,
-        why: '',
+      const measureWindow = async (): Promise<Step> => {
+        const measured = await quietly(ctx, `capacity ${label} ${current}`, async () => {
+          await Promise.all(workers.map((w) => w.call<WorkerStats>('stats')));
+          await server.stats({ reset: true });
+          const cpuBefore = cpuTimes();
+          await Promise.all([prober, ...workers].map((g) => (g as Generator).call('loopDelay')));
+          const probe = await (prober as Generator).call<{ samples: number[]; errors: number; slow: Array<{ at: number; total: number; join: number }>; firstError?: string }>(
+            'probe',
+            { url: server.url, secret: ctx.secret, sessionIds, classSize, durationMs: probeMs, intervalMs: 1000 } satisfies ProbeArgs,
+            probeMs + 120_000,
+          );
+          const window = await server.stats({ reset: true });
+          const machineBusy = busyBetween(cpuBefore, cpuTimes());
+          const loops = await Promise.all([prober, ...workers].map((g) => (g as Generator).call<{ p99: number; max: number }>('loopDelay')));
+          const workerStats = await Promise.all(workers.map((w) => w.call<WorkerStats>('stats')));
+          return { probe, window, machineBusy, loops, workerStats };
+        });
+        const { probe, window, machineBusy, workerStats } = measured;
+        const [proberLoop, ...workerLoops] = measured.loops;
+        const messages = workerStats.flatMap((s) => s.messageSamples);
+        const join = latency(probe.samples);
+        const step: Step = {
+          sockets: current,
+          joinP50: join.p50,
+          joinP99: join.p99,
+          probeErrors: probe.errors,
+          eldP99: window.eld.p99,
+          eldMax: window.eld.max,
+          cpu: window.cpuMs / window.wallMs,
+          machineBusy,
+          gcMaxMs: window.gc.maxMs,
+          clientEldP99: Math.max(proberLoop.p99, ...workerLoops.map((l) => l.p99)),
+          proberEldMax: proberLoop.max,
+          gcShare: window.gc.totalMs / window.wallMs,
+          heapPerSocketKiB: (heap.heapUsed - baseline.heapUsed) / current / 1024,
+          rssMiB: heap.rss / 1024 ** 2,
+          messageP99: latency(messages).p99,
+          messagesPerSecond: messages.length / (window.wallMs / 1000),
+          failedJoins,
+          dropped: workerStats.reduce((a, s) => a + s.dropped, 0),
+          ok: false,
+          why: '',
+          windows: '',
+        };
+        const past = [
+          step.joinP99 > joinP99Limit && `join p99 ${step.joinP99.toFixed(0)} ms > ${joinP99Limit} ms`,
+          step.eldP99 > eldP99Limit && `event-loop delay p99 ${step.eldP99.toFixed(0)} ms > ${eldP99Limit} ms`,
+          step.failedJoins > current * 0.01 && `${step.failedJoins} joins failed`,
+          step.dropped > current * 0.01 && `${step.dropped} sockets dropped`,
+          probe.errors > Math.max(1, probe.samples.length * 0.01) && `${probe.errors} probe joins failed (${probe.firstError})`,
+        ].filter((x): x is string => Boolean(x));
+        step.ok = past.length === 0;
+        step.why = past.join(', ');
+        if (process.env.BENCH_DEBUG && probe.slow.length) {
+          ctx.log(`    slow joins (epoch ms, total, of which join ack): ${probe.slow.map((x) => `${x.at % 100_000}:${x.total}/${x.join}`).join(' ')}`);
+        }
+        return step;
       };
-      const past = [
-        step.joinP99 > joinP99Limit && `join p99 ${step.joinP99.toFixed(0)} ms > ${joinP99Limit} ms`,
-        step.eldP99 > eldP99Limit && `event-loop delay p99 ${step.eldP99.toFixed(0)} ms > ${eldP99Limit} ms`,
-        step.failedJoins > current * 0.01 && `${step.failedJoins} joins failed`,
-        step.dropped > current * 0.01 && `${step.dropped} sockets dropped`,
-        probe.errors > Math.max(1, probe.samples.length * 0.01) && `${probe.errors} probe joins failed (${probe.firstError})`,
-      ].filter((x): x is string => Boolean(x));
-      step.ok = past.length === 0;
-      step.why = past.join(', ');
+      // A window's p99 is decided by its few slowest joins, so one stall of this shared machine can
+      // fail a step that holds, in the classroom and in the floor alike. Each step is measured in two
+      // windows, and a third when they disagree: the step holds when most of its windows did (the
+      // median window's verdict), and it reports the worst window of that majority.
+      const windows = [await measureWindow(), await measureWindow()];
+      if (windows[0].ok !== windows[1].ok) windows.push(await measureWindow());
+      const held = windows.filter((w) => w.ok).length * 2 > windows.length;
+      const step = windows.filter((w) => w.ok === held).reduce((worst, w) => (w.joinP99 > worst.joinP99 ? w : worst));
+      step.windows = windows.map((w) => `${w.joinP99.toFixed(0)}${w.ok ? '' : '✗'}`).join(' / ');
       steps.push(step);
       ctx.log(
-        `  ${label} ${current.toLocaleString('en-US').padStart(6)} sockets: join p50 ${step.joinP50.toFixed(1)} / p99 ${step.joinP99.toFixed(1)} ms, ELD p99 ${step.eldP99.toFixed(1)} (max ${step.eldMax.toFixed(0)}) ms, GC max ${step.gcMaxMs.toFixed(0)} ms (${(step.gcShare * 100).toFixed(1)}%), clients' ELD p99 ${step.clientEldP99.toFixed(0)} (prober max ${step.proberEldMax.toFixed(0)}) ms, server CPU ${(step.cpu * 100).toFixed(0)}% (machine ${(step.machineBusy * 100).toFixed(0)}%), heap ${step.heapPerSocketKiB.toFixed(1)} KiB/socket, rss ${step.rssMiB.toFixed(0)} MiB, msg ack p99 ${step.messageP99.toFixed(1)} ms at ${step.messagesPerSecond.toFixed(0)}/s${step.ok ? '' : `  ← past the limits: ${step.why}`}`,
+        `  ${label} ${current.toLocaleString('en-US').padStart(6)} sockets: join p50 ${step.joinP50.toFixed(1)} / p99 ${step.joinP99.toFixed(1)} ms, ELD p99 ${step.eldP99.toFixed(1)} (max ${step.eldMax.toFixed(0)}) ms, GC max ${step.gcMaxMs.toFixed(0)} ms (${(step.gcShare * 100).toFixed(1)}%), clients' ELD p99 ${step.clientEldP99.toFixed(0)} (prober max ${step.proberEldMax.toFixed(0)}) ms, server CPU ${(step.cpu * 100).toFixed(0)}% (machine ${(step.machineBusy * 100).toFixed(0)}%), heap ${step.heapPerSocketKiB.toFixed(1)} KiB/socket, rss ${step.rssMiB.toFixed(0)} MiB, msg ack p99 ${step.messageP99.toFixed(1)} ms at ${step.messagesPerSecond.toFixed(0)}/s; join p99 of each window ${step.windows} ms${step.ok ? '' : `  ← past the limits: ${step.why}`}`,
       );
-      if (process.env.BENCH_DEBUG && probe.slow.length) {
-        ctx.log(`    slow joins (epoch ms, total, of which join ack): ${probe.slow.map((x) => `${x.at % 100_000}:${x.total}/${x.join}`).join(' ')}`);
-      }
       if (!step.ok) break;
     }
   } finally {
@@ -187,7 +202,7 @@ function summarise(steps: Step[]): RampResult {
     summary: steps
       .map(
         (s) =>
-          `${s.sockets.toLocaleString('en-US')}: join p99 ${s.joinP99.toFixed(0)} ms, ELD p99 ${s.eldP99.toFixed(0)} (max ${s.eldMax.toFixed(0)}) ms, server CPU ${(s.cpu * 100).toFixed(0)}%, machine ${(s.machineBusy * 100).toFixed(0)}%${s.ok ? '' : ` (past: ${s.why})`}`,
+          `${s.sockets.toLocaleString('en-US')}: join p99 ${s.joinP99.toFixed(0)} ms (windows ${s.windows}), ELD p99 ${s.eldP99.toFixed(0)} (max ${s.eldMax.toFixed(0)}) ms, server CPU ${(s.cpu * 100).toFixed(0)}%, machine ${(s.machineBusy * 100).toFixed(0)}%${s.ok ? '' : ` (past: ${s.why})`}`,
       )
       .join(' · '),
   };
