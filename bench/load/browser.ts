@@ -36,7 +36,8 @@ async function launch(): Promise<Browser> {
  * a MutationObserver finds new <video> elements and the status change, and the bench awaits
  * `__benchWhenFrames(keys)` instead of polling. An earlier version polled every page every 10 ms
  * (and Playwright polled again): with six pages on two cores that load cost the measured class
- * about 0.8 s, which the floor's pages never paid.
+ * 1–1.8 s (docs/benchmarks.md), which the floor's pages never paid. A page's own preview is not
+ * watched: it would ask for a callback every frame for nothing.
  * Plain JavaScript in a string: a compiled function could carry helpers the page lacks.
  */
 const recordFirstFrames = `(() => {
@@ -53,6 +54,7 @@ const recordFirstFrames = `(() => {
   const watch = (v) => {
     if (seen.has(v)) return;
     seen.add(v);
+    if (v.closest('[data-testid="self-preview"]')) return;
     const onFrame = (t) => {
       const key = keyOf(v);
       if (key && !(key in frames) && v.videoWidth > 0) {
