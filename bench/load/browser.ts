@@ -11,12 +11,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium } from '@playwright/test';
-import { SignJWT } from 'jose';
 import { chromiumLaunch } from '../../e2e/support/browsers';
 import { keepPeerConnections } from '../../e2e/support/classroom';
 import { timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
-import { assertLocal, sleep } from './client';
+import { assertLocal, mintFor, sleep } from './client';
 
 let browser: Browser | null = null;
 onCleanup(async () => {
@@ -89,16 +88,6 @@ const recordFirstFrames = `(() => {
   });
 })();`;
 
-const mint = (secret: string, sessionId: string, role: 'tutor' | 'student', userId: string, name: string) => {
-  const at = Math.floor(Date.now() / 1000);
-  return new SignJWT({ name, role, sessionId })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuedAt(at - 60)
-    .setExpirationTime(at + 3600)
-    .sign(new TextEncoder().encode(secret));
-};
-
 interface Person {
   context: BrowserContext;
   url: string;
@@ -108,7 +97,7 @@ interface Person {
 async function person(url: string, secret: string, sessionId: string, role: 'tutor' | 'student', video: string): Promise<Person> {
   const b = await launch();
   const userId = `bench-${role}-${randomBytes(4).toString('hex')}`;
-  const token = await mint(secret, sessionId, role, userId, role === 'tutor' ? 'Tutor' : `Student ${userId.slice(-4)}`);
+  const token = await mintFor(secret, { sessionId, role, userId, name: role === 'tutor' ? 'Tutor' : `Student ${userId.slice(-4)}` });
   const context = await b.newContext({ baseURL: url });
   await context.addInitScript({ content: recordFirstFrames });
   // Every peer connection the page opens (`window.__peerConnections`; a link rebuilt counts twice).

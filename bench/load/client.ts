@@ -14,16 +14,21 @@ export function assertLocal(url: string): void {
 const run = randomBytes(3).toString('hex');
 let users = 0;
 
-/** A join token, as an integrator would mint it (HS256 with the server's JWT_SECRET). */
-export function mint(secret: string, role: Role, sessionId: string): Promise<string> {
-  const n = ++users;
+/** A join token for one person, as an integrator would mint it (HS256 with the server's JWT_SECRET). */
+export function mintFor(secret: string, person: { sessionId: string; role: Role; userId: string; name: string }): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ name: `${role === 'tutor' ? 'Tutor' : 'Student'} ${n}`, role, sessionId })
+  return new SignJWT({ name: person.name, role: person.role, sessionId: person.sessionId })
     .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(`bench-${run}-${role}-${n}`)
+    .setSubject(person.userId)
     .setIssuedAt(now - 60)
     .setExpirationTime(now + 4 * 3600)
     .sign(new TextEncoder().encode(secret));
+}
+
+/** A join token for the next numbered bench user of `role`. */
+export function mint(secret: string, role: Role, sessionId: string): Promise<string> {
+  const n = ++users;
+  return mintFor(secret, { sessionId, role, userId: `bench-${run}-${role}-${n}`, name: `${role === 'tutor' ? 'Tutor' : 'Student'} ${n}` });
 }
 
 const open = new Set<Socket>();

@@ -16,9 +16,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
-import { SignJWT } from 'jose';
 import { chromiumLaunch } from '../../e2e/support/browsers';
-import { assertLocal, sleep } from './client';
+import { keepPeerConnections } from '../../e2e/support/classroom';
+import { assertLocal, mintFor, sleep } from './client';
 import { onCleanup, serve } from './harness';
 
 const browsers = new Set<Browser>();
@@ -82,35 +82,12 @@ const recordTutorFirstFrame = `(() => {
   }).observe(document, { childList: true, subtree: true });
 })();`;
 
-/** Keeps every RTCPeerConnection the page makes in `window.__peerConnections` (as the e2e fixtures do). */
-const keepPeerConnections = `(() => {
-  const Native = window.RTCPeerConnection;
-  if (!Native) return;
-  const kept = (window.__peerConnections = []);
-  window.RTCPeerConnection = class extends Native {
-    constructor(...args) {
-      super(...args);
-      kept.push(this);
-    }
-  };
-})();`;
-
 const cameraOnly = `(() => {
   const md = navigator.mediaDevices;
   if (!md || !md.getUserMedia) return;
   const original = md.getUserMedia.bind(md);
   md.getUserMedia = (c) => original({ ...(c || {}), audio: false });
 })();`;
-
-const mint = (secret: string, sessionId: string, role: 'tutor' | 'student', userId: string, name: string) => {
-  const at = Math.floor(Date.now() / 1000);
-  return new SignJWT({ name, role, sessionId })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setIssuedAt(at - 60)
-    .setExpirationTime(at + 3600)
-    .sign(new TextEncoder().encode(secret));
-};
 
 const studentViewport = { width: 360, height: 360 };
 
@@ -123,10 +100,11 @@ interface Person {
 
 async function person(b: Browser, url: string, secret: string, sessionId: string, role: 'tutor' | 'student', n: number, video: string): Promise<Person> {
   const userId = `bench-lc-${role}-${n}-${randomBytes(3).toString('hex')}`;
-  const token = await mint(secret, sessionId, role, userId, role === 'tutor' ? 'Tutor' : `Student ${n}`);
+  const token = await mintFor(secret, { sessionId, role, userId, name: role === 'tutor' ? 'Tutor' : `Student ${n}` });
   // A student's page is small (a phone-sized window): 20 of them composite their tutor video on this machine's CPU.
   const context = await b.newContext({ baseURL: url, viewport: role === 'tutor' ? { width: 1280, height: 720 } : studentViewport });
-  await context.addInitScript({ content: role === 'tutor' ? keepPeerConnections : recordTutorFirstFrame });
+  if (role === 'tutor') await context.addInitScript(keepPeerConnections);
+  else await context.addInitScript({ content: recordTutorFirstFrame });
   const page = await context.newPage();
   return { context, page, userId, path: `/session/${sessionId}?token=${encodeURIComponent(token)}&video=${video}` };
 }
