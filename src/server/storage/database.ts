@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Sqlite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { cachingStatements } from './statement-cache';
+import { Kysely, PostgresDialect } from 'kysely';
+import { SqliteWorkerDialect } from './sqlite-worker-dialect';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -70,21 +69,9 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
 
 function openSqlite(path: string): Kysely<DatabaseSchema> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new Sqlite(path);
-  try {
-    // WAL: readers do not block the writer and vice versa. Persistent in the file once set.
-    if (path !== ':memory:') database.pragma('journal_mode = WAL');
-    // better-sqlite3 writes on the event loop: with the default FULL, every join note and chat
-    // message waited for an fsync there, which made the slowest joins several times slower than the
-    // rest. NORMAL in WAL mode syncs at checkpoints only; a commit survives the process dying,
-    // and only a power cut can lose the last moments of chat.
-    database.pragma('synchronous = NORMAL');
-    database.pragma('foreign_keys = ON');
-  } catch (err) {
-    database.close();
-    throw err;
-  }
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
+  // On a thread of its own (better-sqlite3 is synchronous): WAL mode, synchronous = NORMAL and
+  // prepared statements kept, see sqlite-worker.mjs.
+  return new Kysely<DatabaseSchema>({ dialect: new SqliteWorkerDialect({ path }) });
 }
 
 function openPostgres(connectionString: string, log: Logger | undefined): Kysely<DatabaseSchema> {
