@@ -18,7 +18,6 @@ import {
 type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; error: WorkerError }
-  | { kind: 'closed' }
   | { kind: 'result'; id: number; rows: unknown[]; changes?: number | bigint; lastInsertRowid?: number | bigint; error?: WorkerError };
 
 interface WorkerError {

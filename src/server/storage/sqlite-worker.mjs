@@ -50,7 +50,6 @@ parentPort.on('message', (request) => {
   if (request.kind === 'close') {
     statements.clear();
     database.close();
-    parentPort.postMessage({ kind: 'closed' });
     parentPort.close();
     return;
   }
