@@ -119,8 +119,12 @@ describe('malformed payloads', () => {
     const server = await startTestServer();
     const { tutor } = await setUp(server);
     tutor.socket.emit('drop-table', { all: true });
+    // Names every object has are not events either (the handlers are one table shared by all sockets).
+    const answered: string[] = [];
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) tutor.socket.emit(name, { sessionId: CLASS }, () => answered.push(name));
     tutor.socket.emit('join-session');
     expect(await rosterOf(tutor.socket, CLASS)).toHaveLength(1);
+    expect(answered).toEqual([]);
   });
 
   it('a message over the socket buffer limit closes only that connection', async () => {

@@ -44,12 +44,16 @@ export const defaultRates: Record<RateKind, Bucket> = {
   session: { burst: 20, perSecond: 5 },
 };
 
+export interface RateLimiter {
+  /** Takes one token; false when the kind is exhausted. */
+  take(kind: RateKind): boolean;
+}
+
 /** One socket's token buckets, one per kind. */
-export function createRateLimiter(rates: Record<RateKind, Bucket> = defaultRates, now: () => number = Date.now) {
+export function createRateLimiter(rates: Record<RateKind, Bucket> = defaultRates, now: () => number = Date.now): RateLimiter {
   const buckets = new Map<RateKind, { tokens: number; at: number }>();
   return {
-    /** Takes one token; false when the kind is exhausted. */
-    take(kind: RateKind): boolean {
+    take(kind) {
       const { burst, perSecond } = rates[kind];
       const t = now();
       const b = buckets.get(kind) ?? { tokens: burst, at: t };

@@ -19,7 +19,7 @@ import * as rules from '../classroom/class-state';
 import type { ClassStore } from '../classroom/class-store';
 import { ClassroomError, forbidden, notFound } from '../classroom/errors';
 import { admits, type Identity } from '../classroom/identity';
-import { type Bucket, createRateLimiter, defaultRates, type RateKind, rateKindOf } from './rate-limiter';
+import { type Bucket, createRateLimiter, defaultRates, type RateKind, rateKindOf, type RateLimiter } from './rate-limiter';
 import type { JanusClient } from '../sfu/janus-api';
 import { createSfuBridge, type SfuBridge } from '../sfu/sfu-bridge';
 import { toAckFail } from './wire-errors';
@@ -76,6 +76,58 @@ interface CarriedNote {
  */
 type AfterAck = (send: () => void) => void;
 
+type Payload<E extends ClientEventName> = ReturnType<(typeof clientEventSchemas)[E]['parse']>;
+
+/** One event's handler, shared by every socket: `caller` is the socket it serves this time. */
+type Handler<E extends ClientEventName> = (caller: Caller, payload: Payload<E>, answering: Answering) => Promise<ClientAcks[E]>;
+
+/**
+ * One connected socket as the handlers see it. A node holds thousands of sockets, so each holds
+ * this one small object (methods on the prototype, the handlers shared by all) and two listeners,
+ * and its logger is made only once something is logged.
+ */
+class Caller {
+  /** The WebSocket's close code, once it has closed. */
+  closeCode: number | undefined;
+  private logger: Logger | null = null;
+
+  constructor(
+    readonly socket: ClassroomSocket,
+    private readonly serverLog: Logger,
+    readonly limiter: RateLimiter,
+  ) {
+    watchCloseCode(socket, (code) => {
+      this.closeCode = code;
+    });
+  }
+
+  /** The browser closed the socket with "going away" (1001): the tab closed or left, even if its goodbye did not get out. */
+  get wentAway(): boolean {
+    return this.closeCode === 1001;
+  }
+
+  get identity(): Identity {
+    return this.socket.data.identity;
+  }
+
+  /** The server's logger with who this socket is. */
+  get log(): Logger {
+    const { userId, role } = this.socket.data.identity;
+    this.logger ??= this.serverLog.child({ userId, role, socketId: this.socket.id });
+    return this.logger;
+  }
+
+  /** An info line with who this socket is; nothing is made when such lines are off. */
+  info(fields: object, message: string): void {
+    if (this.serverLog.isLevelEnabled('info')) this.log.info(fields, message);
+  }
+
+  /** A debug line with who this socket is; nothing is made when such lines are off. */
+  debug(fields: object, message: string): void {
+    if (this.serverLog.isLevelEnabled('debug')) this.log.debug(fields, message);
+  }
+}
+
 /**
  * What an event handler has besides its payload: ways to tell the class once its caller has the
  * answer. One per event, with its methods on the prototype: every event (the `signal` relay most of
@@ -86,8 +138,9 @@ class Answering {
   readonly later: Array<() => void> = [];
 
   constructor(
+    private readonly caller: Caller,
     /** Applies a command to the class the socket has joined and drafts what it sends. */
-    private readonly applyToClass: <T>(fn: (s: rules.ClassState) => rules.CommandResult<T>) => Promise<{ value: T; send: () => void }>,
+    private readonly applyToClass: <T>(caller: Caller, fn: (s: rules.ClassState) => rules.CommandResult<T>) => Promise<{ value: T; send: () => void }>,
   ) {}
 
   /** Sends `send` once the ack has gone out (in the same turn of the event loop). */
@@ -97,7 +150,7 @@ class Answering {
 
   /** Applies a rule to the joined class; its caller is answered before the class is told. */
   async command<T>(fn: (s: rules.ClassState) => rules.CommandResult<T>): Promise<T> {
-    const { value, send } = await this.applyToClass(fn);
+    const { value, send } = await this.applyToClass(this.caller, fn);
     this.later.push(send);
     return value;
   }
@@ -247,78 +300,43 @@ export function attachSocketClassroom({
     graceTimers.add(timer);
   };
 
-  io.on('connection', (socket: ClassroomSocket) => {
-    const { identity } = socket.data;
-    const slog = log.child({ userId: identity.userId, role: identity.role, socketId: socket.id });
-    const limiter = createRateLimiter(rates);
-    slog.debug('socket connected');
-    const goingAway = watchGoingAway(socket);
+  const joined = (caller: Caller) => {
+    const { sessionId } = caller.socket.data;
+    if (!sessionId) throw new ClassroomError('not_in_session', 'join a class first');
+    return sessionId;
+  };
 
-    const joined = () => {
-      if (!socket.data.sessionId) throw new ClassroomError('not_in_session', 'join a class first');
-      return socket.data.sessionId;
-    };
+  const applyToClass = async <T>(caller: Caller, fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
+    const res = await store.apply(joined(caller), fn);
+    return { value: res.value, send: prepare(res).send };
+  };
 
-    const applyToClass = async <T>(fn: (s: rules.ClassState) => rules.CommandResult<T>) => {
-      const res = await store.apply(joined(), fn);
-      return { value: res.value, send: prepare(res).send };
-    };
-
-    /** Parses the payload, runs the handler, answers the ack: the same for every event. */
-    function on<E extends ClientEventName>(
-      event: E,
-      handler: (payload: ReturnType<(typeof clientEventSchemas)[E]['parse']>, answering: Answering) => Promise<ClientAcks[E]>,
-    ) {
-      socket.on(event as never, (async (...args: unknown[]) => {
-        const ack = (typeof args[args.length - 1] === 'function' ? args.pop() : undefined) as
-          | AckCallback<ClientAcks[E]>
-          | undefined;
-        inFlight += 1;
-        const answering = new Answering(applyToClass);
-        try {
-          if (draining) throw new ClassroomError('internal', 'The server is restarting; you will be reconnected in a moment.');
-          if (!limiter.take(rateKindOf[event])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
-          const payload = clientEventSchemas[event].parse(args.length === 0 ? {} : args[0]);
-          const value = await handler(payload as never, answering);
-          ack?.({ ok: true, ...value });
-        } catch (err) {
-          const fail = toAckFail(err, slog);
-          slog.debug({ event, code: fail.error.code }, 'event refused');
-          ack?.(fail);
-        } finally {
-          // Even a handler that failed after changing the class must tell the class.
-          for (const send of answering.later) {
-            try {
-              send();
-            } catch (err) {
-              slog.error({ err, event }, 'telling the class failed');
-            }
-          }
-          inFlight -= 1;
-          if (inFlight === 0) drained?.();
-        }
-      }) as never);
+  const leaveClass = async (caller: Caller, afterAck: AfterAck = (send) => send()) => {
+    const { socket } = caller;
+    const sessionId = socket.data.sessionId;
+    void sfu?.release(socket.id);
+    if (!sessionId) return;
+    socket.data.sessionId = undefined;
+    socket.leave(classRoom(sessionId));
+    try {
+      afterAck(prepare(await store.apply(sessionId, (s) => rules.leave(s, socket.id))).send);
+      caller.info({ classId: sessionId }, 'left class');
+    } catch (err) {
+      // Already gone: replaced by a newer socket of the same user.
+      if (!(err instanceof ClassroomError)) throw err;
     }
+  };
 
-    const leaveClass = async (afterAck: AfterAck = (send) => send()) => {
-      const sessionId = socket.data.sessionId;
-      void sfu?.release(socket.id);
-      if (!sessionId) return;
-      socket.data.sessionId = undefined;
-      socket.leave(classRoom(sessionId));
-      try {
-        afterAck(prepare(await store.apply(sessionId, (s) => rules.leave(s, socket.id))).send);
-        slog.info({ classId: sessionId }, 'left class');
-      } catch (err) {
-        // Already gone: replaced by a newer socket of the same user.
-        if (!(err instanceof ClassroomError)) throw err;
-      }
-    };
-
-    on('join-session', async (input, answering) => {
+  /**
+   * Every event's handler, made once for all sockets: a handler gets the socket it serves as
+   * `caller`, its parsed payload and a way to tell the class after the ack.
+   */
+  const handlers: { [E in ClientEventName]: Handler<E> } = {
+    'join-session': async (caller, input, answering) => {
+      const { socket, identity } = caller;
       // Checked before leaving the current class: a refused join must change nothing.
       if (!admits(identity, input.sessionId)) throw forbidden('this link is for another class');
-      if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass();
+      if (socket.data.sessionId && socket.data.sessionId !== input.sessionId) await leaveClass(caller);
       const room = classRoom(input.sessionId);
       const alreadyIn = socket.rooms.has(room);
       // In the room before the join is stored: whatever the class does after the state this join
@@ -327,7 +345,7 @@ export function attachSocketClassroom({
       await socket.join(room);
       let res: rules.CommandResult<Participant>;
       try {
-        const policy = await mediaPolicyFor(input.sessionId, slog);
+        const policy = await mediaPolicyFor(input.sessionId, caller.log);
         res = await store.apply(input.sessionId, (s) =>
           rules.andThen(rules.join(s, identity, socket.id, input, now()), (joinedState) => rules.fitMediaToSize(joinedState, policy)),
         );
@@ -341,26 +359,27 @@ export function attachSocketClassroom({
       // Gone while the join was being stored: leave now, or the class keeps a ghost (told in order).
       if (socket.disconnected) {
         send();
-        await leaveClass();
+        await leaveClass(caller);
       } else answering.afterAck(send);
-      slog.info({ classId: input.sessionId }, 'joined class');
+      caller.info({ classId: input.sessionId }, 'joined class');
       return {
         self: res.value,
         controls: res.state.controls,
         ...(note ? { note } : {}),
         ...(input.withUsers ? { users: rules.othersOf(res.state, socket.id) } : {}),
       };
-    });
+    },
 
-    on('get-session-users', async ({ sessionId }) => {
-      if (joined() !== sessionId) throw new ClassroomError('not_in_session', 'you are not in this class');
-      const users = rules.othersOf(await store.read(sessionId), socket.id);
-      socket.emit('existing-users', { users });
+    'get-session-users': async (caller, { sessionId }) => {
+      if (joined(caller) !== sessionId) throw new ClassroomError('not_in_session', 'you are not in this class');
+      const users = rules.othersOf(await store.read(sessionId), caller.socket.id);
+      caller.socket.emit('existing-users', { users });
       return { users };
-    });
+    },
 
-    on('signal', async ({ to, data }) => {
-      const sessionId = joined();
+    signal: async (caller, { to, data }) => {
+      const { socket } = caller;
+      const sessionId = joined(caller);
       const state = await store.read(sessionId);
       if (to === sfuPeer) {
         if (!sfu || state.controls.media !== 'sfu') throw notFound('this class does not use the media server');
@@ -376,65 +395,107 @@ export function attachSocketClassroom({
       rules.checkSignal(state, socket.id, to);
       io.to(to).emit('signal', { from: socket.id, data });
       return {};
-    });
+    },
 
-    on('toggle-audio', async ({ enabled }, answering) => ({ self: await answering.command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }));
-    on('toggle-video', async ({ enabled }, answering) => ({ self: await answering.command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }));
-    on('raise-hand', async (_, answering) => ({ self: await answering.command((s) => rules.raiseHand(s, socket.id, now())) }));
-    on('lower-hand', async ({ socketId }, answering) => ({
+    'toggle-audio': async ({ socket }, { enabled }, answering) => ({ self: await answering.command((s) => rules.setMedia(s, socket.id, 'audio', enabled)) }),
+    'toggle-video': async ({ socket }, { enabled }, answering) => ({ self: await answering.command((s) => rules.setMedia(s, socket.id, 'video', enabled)) }),
+    'raise-hand': async ({ socket }, _, answering) => ({ self: await answering.command((s) => rules.raiseHand(s, socket.id, now())) }),
+    'lower-hand': async ({ socket }, { socketId }, answering) => ({
       participant: await answering.command((s) => rules.lowerHand(s, socket.id, socketId)),
-    }));
-    on('mute-participant', async ({ socketId }, answering) => ({
+    }),
+    'mute-participant': async ({ socket }, { socketId }, answering) => ({
       participant: await answering.command((s) => rules.muteParticipant(s, socket.id, socketId)),
-    }));
-    on('mute-all', async (_, answering) => ({ muted: await answering.command((s) => rules.muteAll(s, socket.id)) }));
-    on('lower-all-hands', async (_, answering) => ({ lowered: await answering.command((s) => rules.lowerAllHands(s, socket.id)) }));
-    on('lock-media', async ({ kind, locked }, answering) => ({
+    }),
+    'mute-all': async ({ socket }, _, answering) => ({ muted: await answering.command((s) => rules.muteAll(s, socket.id)) }),
+    'lower-all-hands': async ({ socket }, _, answering) => ({ lowered: await answering.command((s) => rules.lowerAllHands(s, socket.id)) }),
+    'lock-media': async ({ socket }, { kind, locked }, answering) => ({
       controls: await answering.command((s) => rules.lockMedia(s, socket.id, kind, locked)),
-    }));
-    on('ask-unmute', async ({ socketId }, answering) => answering.command((s) => rules.askUnmute(s, socket.id, socketId)));
-    on('give-floor', async ({ socketId }, answering) => ({ controls: await answering.command((s) => rules.giveFloor(s, socket.id, socketId)) }));
-    on('take-floor-back', async (_, answering) => ({ controls: await answering.command((s) => rules.takeFloorBack(s, socket.id)) }));
-    on('set-media-mode', async (_, answering) => ({ controls: await answering.command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }));
-    on('remove-participant', async ({ socketId, reason }, answering) => {
+    }),
+    'ask-unmute': async ({ socket }, { socketId }, answering) => answering.command((s) => rules.askUnmute(s, socket.id, socketId)),
+    'give-floor': async ({ socket }, { socketId }, answering) => ({ controls: await answering.command((s) => rules.giveFloor(s, socket.id, socketId)) }),
+    'take-floor-back': async ({ socket }, _, answering) => ({ controls: await answering.command((s) => rules.takeFloorBack(s, socket.id)) }),
+    'set-media-mode': async ({ socket }, _, answering) => ({ controls: await answering.command((s) => rules.useMediaServer(s, socket.id, mediaPolicy)) }),
+    'remove-participant': async ({ socket }, { socketId, reason }, answering) => {
       await answering.command((s) => rules.removeParticipant(s, socket.id, socketId, reason));
       return {};
-    });
-    on('page-closing', async () => {
+    },
+    'page-closing': async ({ socket }) => {
       socket.data.pageClosing = true;
       return {};
-    });
-    on('leave-session', async (_, answering) => {
-      joined();
-      await leaveClass((send) => answering.afterAck(send));
+    },
+    'leave-session': async (caller, _, answering) => {
+      joined(caller);
+      await leaveClass(caller, (send) => answering.afterAck(send));
       return {};
-    });
+    },
 
-    on('chat-message', async ({ text }) => ({ message: await chat.post(identity, joined(), text) }));
-    on('edit-chat-message', async ({ id, text }) => ({ message: await chat.edit(identity, joined(), id, text) }));
-    on('delete-chat-message', async ({ id }) => {
-      await chat.remove(identity, joined(), id);
+    'chat-message': async (caller, { text }) => ({ message: await chat.post(caller.identity, joined(caller), text) }),
+    'edit-chat-message': async (caller, { id, text }) => ({ message: await chat.edit(caller.identity, joined(caller), id, text) }),
+    'delete-chat-message': async (caller, { id }) => {
+      await chat.remove(caller.identity, joined(caller), id);
       return { id };
-    });
+    },
+  };
 
-    socket.on('disconnect', (reason) => {
-      slog.debug({ reason }, 'socket disconnected');
-      // Its media connections died with the page or the network: a rejoin publishes anew.
-      void sfu?.release(socket.id);
-      const sessionId = socket.data.sessionId;
-      // Shutting down: the class is held for the clients to come back to another node or this one restarted.
-      if (!sessionId || closed) return;
-      // Replaced, removed, or the client said goodbye: nothing to hold.
-      if (reason === 'server namespace disconnect' || reason === 'client namespace disconnect') {
-        leaveClass().catch((err) => slog.error({ err }, 'leaving on disconnect failed'));
-        return;
+  /** Parses the payload, runs the handler, answers the ack: the same for every event. */
+  const dispatch = async (caller: Caller, event: string, args: unknown[]) => {
+    if (!Object.hasOwn(handlers, event)) return;
+    const name = event as ClientEventName;
+    const ack = (typeof args[args.length - 1] === 'function' ? args.pop() : undefined) as AckCallback<ClientAcks[ClientEventName]> | undefined;
+    inFlight += 1;
+    const answering = new Answering(caller, applyToClass);
+    try {
+      if (draining) throw new ClassroomError('internal', 'The server is restarting; you will be reconnected in a moment.');
+      if (!caller.limiter.take(rateKindOf[name])) throw new ClassroomError('rate_limited', 'too many requests, slow down');
+      const payload = clientEventSchemas[name].parse(args.length === 0 ? {} : args[0]);
+      const value = await (handlers[name] as Handler<ClientEventName>)(caller, payload as never, answering);
+      ack?.({ ok: true, ...value });
+    } catch (err) {
+      const fail = toAckFail(err, caller.log);
+      caller.debug({ event, code: fail.error.code }, 'event refused');
+      ack?.(fail);
+    } finally {
+      // Even a handler that failed after changing the class must tell the class.
+      for (const send of answering.later) {
+        try {
+          send();
+        } catch (err) {
+          caller.log.error({ err, event }, 'telling the class failed');
+        }
       }
-      // A page that closed said so, or its browser closed the socket with "going away" (1001), which
-      // it does when a tab closes or navigates away even when the goodbye event did not get out first.
-      const wait = socket.data.pageClosing || goingAway() ? grace.closeMs : grace.networkMs;
-      slog.debug({ reason, closeCode: goingAway.code }, 'holding the place');
-      holdForGrace(sessionId, socket.id, wait, slog).catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
-    });
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    }
+  };
+
+  const disconnected = (caller: Caller, reason: string) => {
+    const { socket } = caller;
+    caller.debug({ reason }, 'socket disconnected');
+    // Its media connections died with the page or the network: a rejoin publishes anew.
+    void sfu?.release(socket.id);
+    const sessionId = socket.data.sessionId;
+    // Shutting down: the class is held for the clients to come back to another node or this one restarted.
+    if (!sessionId || closed) return;
+    // Replaced, removed, or the client said goodbye: nothing to hold.
+    if (reason === 'server namespace disconnect' || reason === 'client namespace disconnect') {
+      leaveClass(caller).catch((err) => caller.log.error({ err }, 'leaving on disconnect failed'));
+      return;
+    }
+    // A page that closed said so, or its browser closed the socket with "going away" (1001), which
+    // it does when a tab closes or navigates away even when the goodbye event did not get out first.
+    const wait = socket.data.pageClosing || caller.wentAway ? grace.closeMs : grace.networkMs;
+    caller.debug({ reason, closeCode: caller.closeCode }, 'holding the place');
+    // The timer keeps the logger, not the socket, for the grace period.
+    const slog = caller.log;
+    holdForGrace(sessionId, socket.id, wait, slog).catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
+  };
+
+  // Each socket holds one small object and two listeners; the handlers above are shared by all.
+  io.on('connection', (socket: ClassroomSocket) => {
+    const caller = new Caller(socket, log, createRateLimiter(rates));
+    caller.debug({}, 'socket connected');
+    socket.onAny((event: string, ...args: unknown[]) => void dispatch(caller, event, args));
+    socket.on('disconnect', (reason) => disconnected(caller, reason));
   });
 
   /** Stops taking events, tells every client, and resolves once the handlers in flight are done. */
@@ -456,16 +517,11 @@ export function attachSocketClassroom({
 }
 
 /**
- * Whether the browser closed this socket's WebSocket with 1001 "going away", which browsers send when
- * the page is closed or left (a network that drops sends nothing, and the socket dies as 1006).
- * Reads the close code on engine.io's underlying `ws` socket, ahead of engine.io's own close handler.
+ * Calls `closed` with the close code of this socket's WebSocket: browsers send 1001 "going away"
+ * when the page is closed or left (a network that drops sends nothing, and the socket dies as 1006).
+ * Reads it on engine.io's underlying `ws` socket, ahead of engine.io's own close handler.
  */
-function watchGoingAway(socket: ClassroomSocket): { (): boolean; code?: number } {
-  const state = Object.assign(() => state.code === 1001, { code: undefined as number | undefined });
+function watchCloseCode(socket: ClassroomSocket, closed: (code: number) => void): void {
   const raw = (socket.conn.transport as unknown as { socket?: { prependOnceListener?: (event: 'close', fn: (code: number) => void) => void } }).socket;
-  raw?.prependOnceListener?.('close', (code) => {
-    state.code = code;
-  });
-  return state;
+  raw?.prependOnceListener?.('close', closed);
 }
-
