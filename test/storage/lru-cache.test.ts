@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLruCache } from '../../src/server/support/lru-cache';
+import { createLruCache } from '../../src/server/support/lru-cache.mjs';
 
 describe('createLruCache', () => {
   it('keeps at most max entries, dropping the least recently used', () => {

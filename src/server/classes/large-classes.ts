@@ -1,4 +1,4 @@
-import { createLruCache } from '../support/lru-cache';
+import { createLruCache } from '../support/lru-cache.mjs';
 import type { ClassDirectory } from './class-directory';
 
 /**

@@ -59,7 +59,6 @@ export class SqliteWorkerDialect implements Dialect {
 }
 
 class SqliteWorkerDriver implements Driver {
-  private worker: Worker | null = null;
   private connection: SqliteWorkerConnection | null = null;
 
   constructor(
@@ -85,7 +84,6 @@ class SqliteWorkerDriver implements Driver {
       await worker.terminate();
       throw err;
     });
-    this.worker = worker;
     this.connection = new SqliteWorkerConnection(worker);
   }
 
@@ -108,16 +106,10 @@ class SqliteWorkerDriver implements Driver {
 
   async releaseConnection(): Promise<void> {}
 
-  /** Closes the database and ends the thread; the worker answers what was sent before first. */
   async destroy(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.worker = null;
+    const connection = this.connection;
     this.connection = null;
-    await new Promise<void>((resolve) => {
-      worker.once('exit', () => resolve());
-      worker.postMessage({ kind: 'close' });
-    });
+    await connection?.close();
   }
 }
 
@@ -159,7 +151,15 @@ class SqliteWorkerConnection implements DatabaseConnection {
     throw new Error('streaming rows is not supported by the SQLite worker');
   }
 
-  closeAll(err: Error): void {
+  /** Closes the database and ends the thread; the worker answers what was sent before first. */
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      this.worker.postMessage({ kind: 'close' });
+    });
+  }
+
+  private closeAll(err: Error): void {
     for (const waiting of this.pending.values()) waiting.reject(err);
     this.pending.clear();
   }

@@ -5,6 +5,7 @@
 // production alike.
 import { parentPort, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
+import { createLruCache } from '../support/lru-cache.mjs';
 
 /** @type {{ path: string, statementCacheSize: number }} */
 const { path, statementCacheSize } = workerData;
@@ -26,19 +27,16 @@ try {
 }
 
 // Kysely sends the same few query texts again and again (a multi-row INSERT has one text per
-// batch size); parsing and planning them anew cost more than running them. The most recently
-// used are kept, in insertion order of a Map (the first key is the least recently used).
-/** @type {Map<string, import('better-sqlite3').Statement>} */
-const statements = new Map();
+// batch size); parsing and planning them anew cost more than running them: the most recently used
+// are kept.
+/** @type {import('../support/lru-cache.d.mts').LruCache<string, import('better-sqlite3').Statement>} */
+const statements = createLruCache(statementCacheSize);
 function prepare(sql) {
   let statement = statements.get(sql);
-  if (statement) {
-    statements.delete(sql);
-  } else {
+  if (!statement) {
     statement = database.prepare(sql);
-    if (statements.size >= statementCacheSize) statements.delete(statements.keys().next().value);
+    statements.set(sql, statement);
   }
-  statements.set(sql, statement);
   return statement;
 }
 
