@@ -3,6 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { setPriority } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { serverNodeFlags } from '../../scripts/server-node-flags.mjs';
 import { sleep } from './stats';
 
 /**
@@ -138,12 +139,13 @@ export interface StartServerOptions {
 }
 
 /**
- * Starts a server as its own process: `node --import <probe> --import tsx <script>`, with the
+ * Starts a server as its own process: `node <server flags> --import <probe> --import tsx <script>`, with the
  * event-loop/heap probe preloaded, and waits for GET /health.
  */
 export async function startServer(options: StartServerOptions): Promise<ServerHandle> {
   const port = options.env?.PORT ? Number(options.env.PORT) : await freePort();
-  const execArgv = ['--expose-gc'];
+  // The flags `npm start` gives the classroom, for every server here: the floor runs on the same Node.
+  const execArgv = ['--expose-gc', ...serverNodeFlags];
   if (options.profileDir) {
     // One folder per server: V8 writes one profile per thread (the main thread's is the largest).
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}/${options.name}-${Date.now()}`);
