@@ -2,7 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { serverNodeFlags } from './server-node-flags.mjs';
+import { serverArgs } from './server-node-flags.mjs';
 
 const built = 'dist/web/index.html';
 const sources = ['apps/web', 'src', 'vite.config.ts', 'package.json'];
@@ -24,6 +24,6 @@ if (!existsSync(built) || Math.max(...sources.map(newest)) > statSync(built).mti
   run('npx', ['vite', 'build', '--logLevel', 'warn']);
 }
 // The server runs as a child; a SIGTERM or Ctrl-C sent here reaches it, so its graceful shutdown runs.
-const server = spawn(process.execPath, [...serverNodeFlags, '--import', 'tsx', 'apps/server/main.ts'], { stdio: 'inherit' });
+const server = spawn(process.execPath, [...serverArgs], { stdio: 'inherit' });
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { e2eEnv } from './env';
-import { serverNodeFlags } from '../../scripts/server-node-flags.mjs';
+import { serverArgs } from '../../scripts/server-node-flags.mjs';
 
 /**
  * A server of its own for tests that stop and start it (a crash, a redeploy): the same secret as
@@ -18,7 +18,7 @@ export class ServerProcess {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, [...serverNodeFlags, '--import', 'tsx', 'apps/server/main.ts'], {
+    this.child = spawn(process.execPath, [...serverArgs], {
       env: { ...process.env, ...e2eEnv, PORT: String(this.port), DATABASE_URL: `sqlite:./data/e2e-${this.port}.db`, ...this.env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, connect as tcpConnect, type Server, typ
 import { SignJWT } from 'jose';
 import { io as ioClient, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Role } from '../../src/protocol';
-import { serverNodeFlags } from '../../scripts/server-node-flags.mjs';
+import { serverArgs } from '../../scripts/server-node-flags.mjs';
 import { deleteRedisKeys as deleteKeysUnder, localPostgresUrls, throwawayPostgres as throwawayDatabase } from '../helpers/throwaway-stores';
 
 export const CLUSTER_JWT_SECRET = 'cluster-test-secret-0123456789-abcdefghij';
@@ -62,7 +62,7 @@ process.once('exit', () => {
  */
 export async function startNode(name: string, env: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<ServerNode> {
   const port = Number(env.PORT);
-  const child = spawn(process.execPath, [...serverNodeFlags, '--import', 'tsx', 'apps/server/main.ts'], {
+  const child = spawn(process.execPath, [...serverArgs], {
     cwd: process.cwd(),
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
