@@ -16,6 +16,7 @@ import { keepPeerConnections } from '../../e2e/support/classroom';
 import { timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
 import { assertLocal, mintFor, sleep } from './client';
+import { firstFrameAt, recordFirstFrames } from './first-frames';
 
 let browser: Browser | null = null;
 onCleanup(async () => {
@@ -27,66 +28,6 @@ async function launch(): Promise<Browser> {
   browser ??= await chromium.launch(chromiumLaunch);
   return browser;
 }
-
-/**
- * Runs in every page before its scripts: notes when each remote <video> presents its first frame
- * (`window.__benchFrames[key] = epoch ms`, from requestVideoFrameCallback; key: the tile's user id,
- * `tutor:<id>` for the tutor's stage) and when the page first shows "connected". It only reacts:
- * a MutationObserver finds new <video> elements and the status change, and the bench awaits
- * `__benchWhenFrames(keys)` instead of polling. An earlier version polled every page every 10 ms
- * (and Playwright polled again): with six pages on two cores that load cost the measured class
- * 1–1.8 s (docs/benchmarks.md), which the floor's pages never paid. A page's own preview is not
- * watched: it would ask for a callback every frame for nothing.
- * Plain JavaScript in a string: a compiled function could carry helpers the page lacks.
- */
-const recordFirstFrames = `(() => {
-  const frames = (window.__benchFrames = {});
-  const waiters = new Set();
-  const keyOf = (v) => {
-    if (v.closest('[data-testid="self-preview"]')) return null;
-    const host = v.closest('[data-user-id]');
-    const id = host ? host.getAttribute('data-user-id') : null;
-    if (!id) return null;
-    return v.getAttribute('data-testid') === 'tutor-video' ? 'tutor:' + id : id;
-  };
-  const seen = new WeakSet();
-  const watch = (v) => {
-    if (seen.has(v)) return;
-    seen.add(v);
-    if (v.closest('[data-testid="self-preview"]')) return;
-    const onFrame = (t) => {
-      const key = keyOf(v);
-      if (key && !(key in frames) && v.videoWidth > 0) {
-        frames[key] = performance.timeOrigin + t;
-        for (const w of waiters) w();
-      } else if (!key || !(key in frames)) {
-        v.requestVideoFrameCallback(onFrame);
-      }
-    };
-    v.requestVideoFrameCallback(onFrame);
-  };
-  const scan = () => {
-    if (!window.__benchConnected && document.querySelector('[data-testid="connection-status"][data-status="connected"]')) {
-      window.__benchConnected = performance.timeOrigin + performance.now();
-    }
-    for (const v of document.getElementsByTagName('video')) watch(v);
-  };
-  new MutationObserver(scan).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
-  window.__benchWhenFrames = (want, timeoutMs) => new Promise((resolve, reject) => {
-    const check = () => {
-      if (!want.every((k) => k in frames)) return;
-      waiters.delete(check);
-      clearTimeout(timer);
-      resolve(Math.max(...want.map((k) => frames[k])));
-    };
-    const timer = setTimeout(() => {
-      waiters.delete(check);
-      reject(new Error('no first frame within ' + timeoutMs + ' ms from ' + want.filter((k) => !(k in frames)).join(', ')));
-    }, timeoutMs);
-    waiters.add(check);
-    check();
-  });
-})();`;
 
 interface Person {
   context: BrowserContext;
@@ -121,14 +62,6 @@ async function milestones(p: Person): Promise<{ loaded: number; connected: numbe
   }, timingPrefix);
 }
 
-/** Waits until the page has a first frame for every key; resolves with the latest of those times. */
-function framesOf(p: Person, keys: string[], timeoutMs: number): Promise<number> {
-  return p.context.pages()[0].evaluate(
-    ({ want, timeoutMs }) => (window as unknown as { __benchWhenFrames(k: string[], ms: number): Promise<number> }).__benchWhenFrames(want, timeoutMs),
-    { want: keys, timeoutMs },
-  );
-}
-
 export interface BrowserArgs {
   url: string;
   secret: string;
@@ -159,7 +92,7 @@ async function studentLink({ url, secret, runs, video, warmUp = true }: BrowserA
     try {
       const t0 = Date.now();
       await page.goto(student.url);
-      const shown = await framesOf(student, [`tutor:${tutor.userId}`], 20_000);
+      const shown = await firstFrameAt(student.context.pages()[0], [`tutor:${tutor.userId}`], 20_000);
       const at = await milestones(student);
       if (r >= 0) {
         samples.push(shown - t0);
@@ -197,8 +130,8 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
       const t0 = Date.now();
       await Promise.all(pages.map((page, i) => page.goto(people[i].url)));
       const done = await Promise.all([
-        framesOf(tutor, rest.map((s) => s.userId), 30_000),
-        ...rest.map((s) => framesOf(s, [`tutor:${tutor.userId}`], 30_000)),
+        firstFrameAt(tutor.context.pages()[0], rest.map((s) => s.userId), 30_000),
+        ...rest.map((s) => firstFrameAt(s.context.pages()[0], [`tutor:${tutor.userId}`], 30_000)),
       ]);
       samples.push(Math.max(...done) - t0);
       const at = await Promise.all(people.map(milestones));

@@ -4,7 +4,7 @@
  * (one sending media through Janus, or one without a media server, where a large class is a star
  * around the tutor). One command, `classroom`, measures:
  * - for every student, the time from the start of its page load until the tutor's <video> presents
- *   its first frame (requestVideoFrameCallback, or a `timeupdate` with frames as a fallback);
+ *   its first frame (requestVideoFrameCallback, recorded as in the class scenario: first-frames.ts);
  * - once the class has settled, over a window: the tutor page's outgoing media from getStats (how
  *   many outbound-rtp video streams its connected RTCPeerConnections carry, and the sum of their
  *   bytesSent, in kbit/s), how many students' tutor video advanced, and the tutor's CPU.
@@ -19,6 +19,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from '@playwri
 import { chromiumLaunch } from '../../e2e/support/browsers';
 import { keepPeerConnections } from '../../e2e/support/classroom';
 import { assertLocal, mintFor, sleep } from './client';
+import { firstFrameAt, recordFirstFrames } from './first-frames';
 import { onCleanup, serve } from './harness';
 
 const browsers = new Set<Browser>();
@@ -39,47 +40,19 @@ async function closeBrowser(b: Browser | null): Promise<void> {
 }
 
 /**
- * Runs in every student's page before its scripts: `window.__tutorFirstFrame` resolves with the
- * epoch ms at which a `tutor-video` first presented a frame. Event-driven (a MutationObserver and
- * the video's own callbacks), so 20 pages on a small machine do not poll. Plain JavaScript in a
- * string: a compiled function could carry helpers the page lacks.
+ * Runs in every student's page beside the first-frame recorder: once the page has shown the tutor,
+ * it stops painting video (it keeps receiving and decoding it), so the compositing of 20 pages does
+ * not starve the ones still joining on a small machine.
  */
-const recordTutorFirstFrame = `(() => {
-  let resolve;
-  window.__tutorFirstFrame = new Promise((r) => (resolve = r));
-  let done = false;
-  const mark = (at) => {
-    if (done) return;
-    done = true;
-    window.__tutorFirstFrameAt = at;
-    resolve(at);
-    // Seen: from now on the page stops painting video (it keeps receiving and decoding it), so the
-    // compositing of 20 pages does not starve the ones still joining on a small machine.
+const stopPaintingOnceTutorShows = `(() => {
+  const seen = (event) => {
+    if (!String(event.detail).startsWith('tutor:')) return;
+    window.removeEventListener('bench:first-frame', seen);
     const style = document.createElement('style');
     style.textContent = 'video { visibility: hidden !important; }';
     document.head.append(style);
   };
-  const seen = new WeakSet();
-  const watch = (v) => {
-    if (seen.has(v)) return;
-    seen.add(v);
-    if ('requestVideoFrameCallback' in v) {
-      const onFrame = (t) => {
-        if (v.videoWidth > 0) mark(performance.timeOrigin + t);
-        else if (!done) v.requestVideoFrameCallback(onFrame);
-      };
-      v.requestVideoFrameCallback(onFrame);
-    }
-    const check = () => {
-      if (v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0) mark(performance.timeOrigin + performance.now());
-    };
-    v.addEventListener('timeupdate', check);
-    v.addEventListener('playing', check);
-  };
-  const scan = () => document.querySelectorAll('video[data-testid="tutor-video"]').forEach(watch);
-  new MutationObserver(() => {
-    if (!done) scan();
-  }).observe(document, { childList: true, subtree: true });
+  window.addEventListener('bench:first-frame', seen);
 })();`;
 
 const cameraOnly = `(() => {
@@ -104,7 +77,10 @@ async function person(b: Browser, url: string, secret: string, sessionId: string
   // A student's page is small (a phone-sized window): 20 of them composite their tutor video on this machine's CPU.
   const context = await b.newContext({ baseURL: url, viewport: role === 'tutor' ? { width: 1280, height: 720 } : studentViewport });
   if (role === 'tutor') await context.addInitScript(keepPeerConnections);
-  else await context.addInitScript({ content: recordTutorFirstFrame });
+  else {
+    await context.addInitScript({ content: recordFirstFrames });
+    await context.addInitScript({ content: stopPaintingOnceTutorShows });
+  }
   const page = await context.newPage();
   return { context, page, userId, path: `/session/${sessionId}?token=${encodeURIComponent(token)}&video=${video}` };
 }
@@ -345,11 +321,8 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
           const t0 = Date.now();
           try {
             await s.page.goto(s.path, { timeout });
-            const at = await within(
-              s.page.evaluate(() => (window as unknown as { __tutorFirstFrame: Promise<number> }).__tutorFirstFrame),
-              t0 + timeout - Date.now(),
-              'the tutor\'s first frame',
-            );
+            const wait = t0 + timeout - Date.now();
+            const at = await within(firstFrameAt(s.page, [`tutor:${tutor.userId}`], wait + 1000), wait, 'the tutor\'s first frame');
             firstFrameMs[n] = at - t0;
             lastFrame = Math.max(lastFrame, at);
           } catch (err) {
