@@ -35,6 +35,9 @@ interface Person {
   userId: string;
 }
 
+/** A person's one page. */
+const pageOf = (p: Person) => p.context.pages()[0];
+
 async function person(url: string, secret: string, sessionId: string, role: 'tutor' | 'student', video: string): Promise<Person> {
   const b = await launch();
   const userId = `bench-${role}-${randomBytes(4).toString('hex')}`;
@@ -92,7 +95,7 @@ async function studentLink({ url, secret, runs, video, warmUp = true }: BrowserA
     try {
       const t0 = Date.now();
       await page.goto(student.url);
-      const shown = await firstFrameAt(student.context.pages()[0], [`tutor:${tutor.userId}`], 20_000);
+      const shown = await firstFrameAt(pageOf(student), [`tutor:${tutor.userId}`], 20_000);
       const at = await milestones(student);
       if (r >= 0) {
         samples.push(shown - t0);
@@ -130,8 +133,8 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
       const t0 = Date.now();
       await Promise.all(pages.map((page, i) => page.goto(people[i].url)));
       const done = await Promise.all([
-        firstFrameAt(tutor.context.pages()[0], rest.map((s) => s.userId), 30_000),
-        ...rest.map((s) => firstFrameAt(s.context.pages()[0], [`tutor:${tutor.userId}`], 30_000)),
+        firstFrameAt(pageOf(tutor), rest.map((s) => s.userId), 30_000),
+        ...rest.map((s) => firstFrameAt(pageOf(s), [`tutor:${tutor.userId}`], 30_000)),
       ]);
       samples.push(Math.max(...done) - t0);
       const at = await Promise.all(people.map(milestones));

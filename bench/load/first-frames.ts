@@ -1,7 +1,7 @@
 /**
- * The first-frame recorder both browser drivers put in their pages: when each remote <video>
- * presents its first frame, the same clock for the class, the large class and the media floor's
- * comparison (requestVideoFrameCallback).
+ * The first-frame recorder both browser drivers put in their pages (the class scenarios and the
+ * large class): when each remote <video> presents its first frame (requestVideoFrameCallback), the
+ * same clock as the media floor's blank pages use.
  */
 import type { Page } from '@playwright/test';
 
@@ -21,7 +21,6 @@ export const recordFirstFrames = `(() => {
   const frames = (window.__benchFrames = {});
   const waiters = new Set();
   const keyOf = (v) => {
-    if (v.closest('[data-testid="self-preview"]')) return null;
     const host = v.closest('[data-user-id]');
     const id = host ? host.getAttribute('data-user-id') : null;
     if (!id) return null;
