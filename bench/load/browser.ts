@@ -54,7 +54,7 @@ async function person(url: string, secret: string, sessionId: string, role: 'tut
  * app's `classroom:<step>` User Timing marks (src/client/timing.ts), epoch ms.
  */
 async function milestones(p: Person): Promise<{ loaded: number; connected: number; steps: Record<string, number>; links: number }> {
-  return p.context.pages()[0].evaluate((prefix) => {
+  return pageOf(p).evaluate((prefix) => {
     const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
     const w = window as unknown as { __benchConnected?: number; __peerConnections?: RTCPeerConnection[] };
     const steps: Record<string, number> = {};
