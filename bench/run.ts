@@ -129,6 +129,11 @@ async function main() {
   for (const scenario of selected) {
     const t0 = Date.now();
     ctx.log(`\n${scenario.title}`);
+    const skipped = scenario.skippedBecause?.(ctx);
+    if (skipped) {
+      ctx.log(`  ${skipped}`);
+      continue;
+    }
     if (t0 - started > startBy) {
       failures.push({ scenario: scenario.id, error: `not started: the bench has run ${Math.round((t0 - started) / 1000)} s, past its ${startBy / 1000} s mark` });
       ctx.log('  skipped: out of time');

@@ -18,7 +18,7 @@ export const browser: Scenario = {
     ]);
     type Out = { samples: number[]; failures: string[]; loaded?: number[]; connected?: number[]; steps?: Record<string, number[]>; links?: number[] };
     const args = (runs: number, extra: Partial<BrowserArgs> = {}): BrowserArgs => ({ url: server.url, secret: ctx.secret, runs, video, warmUp: ctx.mode === 'full', ...extra });
-    const linkRuns = ctx.pick(2, 10);
+    const linkRuns = ctx.pick(1, 10);
     const classRuns = ctx.pick(1, 5);
     const students = 5;
     const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');

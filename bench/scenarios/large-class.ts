@@ -113,11 +113,12 @@ function summary(r: LargeClassResult): string {
 export const largeClass: Scenario = {
   id: 'large-class',
   title: `7. Large class: 1 tutor + ${students} students through Janus vs the star (headless Chromium; tutor ${tutorVideo}, students ${studentVideo}${studentMic ? '' : ', camera only'})`,
+  skippedBecause(ctx) {
+    return ctx.mode === 'quick' && process.env.BENCH_LARGE_CLASS !== '1'
+      ? 'skipped in quick mode (21 browser pages per topology, about 5 minutes): `npm run bench -- --only large-class`, or BENCH_LARGE_CLASS=1'
+      : null;
+  },
   async run(ctx) {
-    if (ctx.mode === 'quick' && process.env.BENCH_LARGE_CLASS !== '1') {
-      ctx.log('  skipped in quick mode (21 browser pages per topology, about 5 minutes): `npm run bench -- --only large-class`, or BENCH_LARGE_CLASS=1');
-      return [];
-    }
     ensureWebBuild(ctx);
     // Each run is two classes of 21 pages: fewer runs than the socket scenarios.
     const runs = ctx.pick(1, Math.min(ctx.runs, 2));
