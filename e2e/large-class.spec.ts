@@ -8,6 +8,9 @@ import { startMediaServer, type MediaServerNode } from './support/media-server';
 let node: MediaServerNode;
 
 test.describe.configure({ mode: 'serial' });
+// A dozen pages on two cores: a screencast of each (the trace's screenshots) took a third of the
+// machine and starved Janus and the pages (packets seconds late). The trace keeps the DOM snapshots.
+test.use({ trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true, sources: true } });
 test.beforeAll(async () => {
   node = await startMediaServer({ port: 3121, janusPort: 8199, sfuThreshold: 6 });
 });
@@ -15,8 +18,11 @@ test.afterAll(async () => {
   await node?.stop();
 });
 
+/** Students' pages are small laptop windows, where nothing is hidden (the tutor's keeps Playwright's size, for its grid): less to paint. */
+const studentWindow = { width: 900, height: 600 };
+
 const join = (classroom: Classroom, role: 'tutor' | 'student', name: string, video = '160x120@10', speaking = false) =>
-  classroom.join(role, name, { baseURL: node.url, video, speaking });
+  classroom.join(role, name, { baseURL: node.url, video, speaking, ...(role === 'student' ? { viewport: studentWindow } : {}) });
 
 const mode = (m: Member) => m.page.getByTestId('media-mode');
 
@@ -60,20 +66,24 @@ const audioPacketsFrom = (page: Page, userId: string) =>
   }, userId);
 
 test('1 tutor and 12 students through the media server: every student sees the tutor, the tutor sees the page', async ({ classroom }) => {
-  test.setTimeout(420_000);
+  // Thirteen pages and the media server on two cores took 2 to 6 minutes from one host to the next.
+  test.setTimeout(600_000);
   const tutor = await join(classroom, 'tutor', 'Ada', '320x240@10');
   const students: Member[] = [];
   for (let i = 1; i <= 12; i += 1) students.push(await join(classroom, 'student', `Student ${i}`));
   await expect(mode(tutor)).toHaveAttribute('data-mode', 'sfu');
   for (const s of students) await expect(mode(s)).toHaveAttribute('data-mode', 'sfu');
-  // Thirteen pages and the media server on two cores: a page may be starved for a while.
-  const heavy = { withinMs: 60_000 };
+  // Thirteen pages and the media server on two cores: a page may be starved for a while, and
+  // Janus seen sending packets seconds late (a keyframe lost that way is asked for again).
+  const heavy = { withinMs: 90_000 };
   for (const s of students) await expectVideoPlaying(s.tutorVideo(), heavy);
   await expect(tutor.tiles()).toHaveCount(12);
   for (const s of students) await expectVideoPlaying(tutor.tileOf(s).locator('video'), heavy);
   // The tutor uploads one copy of their video, whatever the class size.
   await expect.poll(() => outgoingVideoStreams(tutor.page)).toBe(1);
-  expect(await publishersOnJanus(classroom.sessionId)).toEqual(['Ada', ...students.map((s) => s.name)].sort());
+  // Under that load a link may drop and be set up again (a new publication): Janus lists every
+  // publisher once they are all up.
+  await expect.poll(() => publishersOnJanus(classroom.sessionId), { timeout: 60_000 }).toEqual(['Ada', ...students.map((s) => s.name)].sort());
 });
 
 test('a class that grows from 4 to 8 students moves to the media server; videos, hands and chat carry on', async ({ classroom }) => {

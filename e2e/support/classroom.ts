@@ -30,6 +30,11 @@ export interface JoinOptions {
   baseURL?: string;
   /** The microphone plays a steady loud tone (the fake device only beeps briefly each second): someone speaking. */
   speaking?: boolean;
+  /**
+   * The page's size; Playwright's 1280x720 by default. A smaller one costs the browser less to paint
+   * a full-screen video: a class of a dozen pages on two cores is mostly painting.
+   */
+  viewport?: { width: number; height: number };
   /** Runs on the new browser context before the page opens: routes, listeners, scripts of the test's own. */
   beforeOpen?: (context: BrowserContext) => Promise<void> | void;
 }
@@ -122,7 +127,7 @@ export class Classroom {
     const userId = options.userId ?? `${role}-${name.toLowerCase().replace(/\W+/g, '-')}-${randomBytes(3).toString('hex')}`;
     const token = options.token ?? (await this.token({ role, name, userId }));
     const browser = await this.browserFor(options.browser);
-    const context = await browser.newContext({ baseURL: options.baseURL ?? `http://127.0.0.1:${e2ePort}` });
+    const context = await browser.newContext({ baseURL: options.baseURL ?? `http://127.0.0.1:${e2ePort}`, ...(options.viewport ? { viewport: options.viewport } : {}) });
     this.contexts.push(context);
     await context.addInitScript(recordCspViolations);
     await context.addInitScript(keepPeerConnections);
@@ -241,10 +246,60 @@ export async function expectUncovered(locator: Locator): Promise<void> {
 /**
  * A <video> really plays: it has frames, and its clock moves. `withinMs` is how long each of the two
  * may take: a class of a dozen pages or more on two cores starves some pages for seconds at a time.
+ * A tile may be handed a new stream meanwhile (a link renewed after its sender republished), whose
+ * clock starts again from 0: then that new clock must move.
  */
 export async function expectVideoPlaying(video: Locator, { withinMs = 20_000 }: { withinMs?: number } = {}): Promise<void> {
-  await expect(video).toBeVisible({ timeout: withinMs });
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { timeout: withinMs }).toBeGreaterThan(0);
-  const start = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: Math.max(10_000, withinMs / 2) }).toBeGreaterThan(start);
+  try {
+    await expect(video).toBeVisible({ timeout: withinMs });
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth), { message: 'the video has frames', timeout: withinMs }).toBeGreaterThan(0);
+    const clock = () => video.evaluate((v: HTMLVideoElement) => ({ stream: (v.srcObject as MediaStream | null)?.id ?? v.currentSrc, time: v.currentTime }));
+    const start = await clock();
+    await expect
+      .poll(
+        async () => {
+          const now = await clock();
+          return now.stream === start.stream ? now.time > start.time : now.time > 0;
+        },
+        { message: `the video's clock moves (it stood at ${start.time.toFixed(2)} s)`, timeout: Math.max(10_000, withinMs / 2) },
+      )
+      .toBe(true);
+  } catch (err) {
+    const why = await videoDiagnosis(video).catch((e: unknown) => `no diagnosis: ${(e as Error).message.split('\n')[0]}`);
+    (err as Error).message += `\n\nWhat the page saw of this video:\n${why}`;
+    throw err;
+  }
+}
+
+/**
+ * Why a video does not play, as the page sees it: the element, its stream's tracks, and the
+ * receiving side of the connection that carries them (packets, frames, keyframes, freezes).
+ */
+async function videoDiagnosis(video: Locator): Promise<string> {
+  return video.evaluate(
+    async (v: HTMLVideoElement) => {
+      const stream = v.srcObject as MediaStream | null;
+      const lines = [
+        `element: videoWidth ${v.videoWidth}, currentTime ${v.currentTime.toFixed(2)}, readyState ${v.readyState}, paused ${v.paused}, stream ${stream?.id ?? 'none'}`,
+      ];
+      const tracks = stream?.getTracks() ?? [];
+      for (const t of tracks) lines.push(`track ${t.kind}: ${t.readyState}, enabled ${t.enabled}, muted ${t.muted}`);
+      const pcs = (window as unknown as { __peerConnections?: RTCPeerConnection[] }).__peerConnections ?? [];
+      for (const pc of pcs) {
+        const mine = pc.getReceivers().filter((r) => tracks.includes(r.track));
+        if (!mine.length) continue;
+        lines.push(`connection: ${pc.connectionState}, ice ${pc.iceConnectionState}, signaling ${pc.signalingState}`);
+        for (const r of mine) {
+          (await r.getStats()).forEach((s: Record<string, unknown>) => {
+            if (s.type !== 'inbound-rtp') return;
+            const keys = ['kind', 'packetsReceived', 'packetsLost', 'bytesReceived', 'framesReceived', 'framesDecoded', 'keyFramesDecoded', 'framesDropped', 'pliCount', 'firCount', 'nackCount', 'freezeCount', 'frameWidth', 'decoderImplementation'];
+            lines.push(`inbound-rtp ${keys.map((k) => `${k}=${String(s[k] ?? '-')}`).join(' ')}`);
+          });
+        }
+      }
+      return lines.join('\n');
+    },
+    undefined,
+    { timeout: 10_000 },
+  );
 }
