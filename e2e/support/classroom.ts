@@ -32,7 +32,7 @@ export interface JoinOptions {
   speaking?: boolean;
   /**
    * The page's size; Playwright's 1280x720 by default. A smaller one costs the browser less to paint
-   * a full-screen video: a class of a dozen pages on two cores is mostly painting.
+   * a full-screen video, which counts when a dozen pages share two cores.
    */
   viewport?: { width: number; height: number };
   /** Runs on the new browser context before the page opens: routes, listeners, scripts of the test's own. */
