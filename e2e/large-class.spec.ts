@@ -66,7 +66,7 @@ const audioPacketsFrom = (page: Page, userId: string) =>
   }, userId);
 
 test('1 tutor and 12 students through the media server: every student sees the tutor, the tutor sees the page', async ({ classroom }) => {
-  // Thirteen pages and the media server on two cores took 2 to 6 minutes from one host to the next.
+  // 2 to 6 minutes from one host to the next.
   test.setTimeout(600_000);
   const tutor = await join(classroom, 'tutor', 'Ada', '320x240@10');
   const students: Member[] = [];

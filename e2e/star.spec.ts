@@ -1,8 +1,6 @@
 import { expect, expectVideoPlaying, type Member, test } from './fixtures';
 
 test('past four students the class is a star: students send the tutor a small video, and everyone still plays', async ({ classroom }) => {
-  // Six pages at 640x480 in a mesh, then a star, on two cores: about a minute on a slow host.
-  test.setTimeout(150_000);
   const video = '640x480@15';
   const tutor = await classroom.join('tutor', 'Ada', { video });
   const students: Member[] = [];
