@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+
 /**
  * Node's flags for a classroom server process: `npm start`, the tests' servers and the benchmark's.
  *
@@ -8,8 +10,17 @@
  * to the old generation, whose marking runs beside the server. At 64 MiB a collection comes rarely
  * enough that nearly all of it has died. Measured in the capacity benchmark (docs/benchmarks.md):
  * at 6,000 sockets the server used 35% of a core instead of 42–51%.
+ *
+ * No more garbage-collector helper threads than the cores the event loop leaves free: Node starts
+ * four whatever the machine. On two cores, helpers marking and scavenging beside the event loop
+ * compete with it for its core: the event loop stalled 100–270 ms at 8,000–10,000 sockets although
+ * garbage collection itself paused it for at most 35 ms. In interleaved capacity runs on AMD EPYC
+ * hosts the classroom reached 10,020 sockets in three of six ramps with one helper (the others 8,010,
+ * 6,000, 6,000) and in none of seven with four (6,000 five times, 8,010 twice; docs/benchmarks.md).
+ * The heap is small (13 KiB a socket), so fewer helpers cost little.
  */
-export const serverNodeFlags = ['--max-semi-space-size=64'];
+const gcHelpers = Math.min(4, Math.max(1, availableParallelism() - 1));
+export const serverNodeFlags = ['--max-semi-space-size=64', `--v8-pool-size=${gcHelpers}`];
 
 /** The classroom server's command line after `node`, from the project's root. */
 export const serverArgs = [...serverNodeFlags, '--import', 'tsx', 'apps/server/main.ts'];
