@@ -310,8 +310,8 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
     const joinStart = Date.now();
     let lastFrame = 0;
     for (let from = 0; from < students.length; from += args.batch) {
-      // A group opens only with the whole time a group is given: on a slow host a page given what
-      // was left (6 s, once) failed to load, and read as a student who failed to see the tutor.
+      // A group opens only with the whole time a group is given: on a slow host the last group,
+      // given the 26 s or 6 s left, did not load, and read as students who failed to see the tutor.
       const timeout = args.batchTimeoutMs;
       if (left() - windowNeedsMs < timeout) {
         failures.push(`${students.length - from} students not opened: out of time (budget ${(args.budgetMs / 1000).toFixed(0)} s)`);
