@@ -14,10 +14,9 @@ import { availableParallelism } from 'node:os';
  * No more garbage-collector helper threads than the cores the event loop leaves free: Node starts
  * four whatever the machine. On two cores, helpers marking and scavenging beside the event loop
  * compete with it for its core: the event loop stalled 100–270 ms at 8,000–10,000 sockets although
- * garbage collection itself paused it for at most 35 ms. In interleaved capacity runs on AMD EPYC
- * hosts the classroom reached 10,020 sockets in three of six ramps with one helper (the others 8,010,
- * 6,000, 6,000) and in none of seven with four (6,000 five times, 8,010 twice; docs/benchmarks.md).
- * The heap is small (13 KiB a socket), so fewer helpers cost little.
+ * garbage collection itself paused it for at most 35 ms. With one helper the classroom reached
+ * 10,020 sockets in capacity ramps where with four it never did (the ramps: docs/benchmarks.md,
+ * "Capacity examined again"). The heap is small (13 KiB a socket), so fewer helpers cost little.
  */
 const gcHelpers = Math.min(4, Math.max(1, availableParallelism() - 1));
 export const serverNodeFlags = ['--max-semi-space-size=64', `--v8-pool-size=${gcHelpers}`];

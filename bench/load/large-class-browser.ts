@@ -312,8 +312,7 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
     for (let from = 0; from < students.length; from += args.batch) {
       // A group opens only with the whole time a group is given: on a slow host the last group,
       // given the 26 s or 6 s left, did not load, and read as students who failed to see the tutor.
-      const timeout = args.batchTimeoutMs;
-      if (left() - windowNeedsMs < timeout) {
+      if (left() - windowNeedsMs < args.batchTimeoutMs) {
         failures.push(`${students.length - from} students not opened: out of time (budget ${(args.budgetMs / 1000).toFixed(0)} s)`);
         break;
       }
@@ -322,8 +321,8 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
           const n = from + i;
           const t0 = Date.now();
           try {
-            await s.page.goto(s.path, { timeout });
-            const wait = t0 + timeout - Date.now();
+            await s.page.goto(s.path, { timeout: args.batchTimeoutMs });
+            const wait = t0 + args.batchTimeoutMs - Date.now();
             const at = await within(firstFrameAt(s.page, [`tutor:${tutor.userId}`], wait + 1000), wait, 'the tutor\'s first frame');
             firstFrameMs[n] = at - t0;
             lastFrame = Math.max(lastFrame, at);
