@@ -91,6 +91,11 @@ export interface ServerStats {
   rss: number;
   /** CPU time used since the last reset, in ms (user + system). */
   cpuMs: number;
+  /**
+   * The same for the event loop's thread and for each other thread (largest first), when asked for
+   * with `threads` both at the last reset and now; null otherwise or where /proc is not there to read.
+   */
+  threadCpuMs: { main: number; others: number[] } | null;
   /** Wall time since the last reset, in ms. */
   wallMs: number;
   /** Garbage-collection pauses since the last reset. */
@@ -103,7 +108,8 @@ export interface ServerHandle {
   url: string;
   child: ChildProcess;
   /** Event-loop delay, heap and CPU of the server process, read over IPC by the probe module. */
-  stats(options?: { gc?: boolean; reset?: boolean }): Promise<ServerStats>;
+  /** `threads`: also split the CPU by thread (read from /proc, so only where a window asks for it). */
+  stats(options?: { gc?: boolean; reset?: boolean; threads?: boolean }): Promise<ServerStats>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -180,7 +186,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
     port,
     url,
     child,
-    stats({ gc = false, reset = false } = {}) {
+    stats({ gc = false, reset = false, threads = false } = {}) {
       const id = nextId++;
       return new Promise<ServerStats>((resolveStats, reject) => {
         const timer = setTimeout(() => {
@@ -197,7 +203,7 @@ export async function startServer(options: StartServerOptions): Promise<ServerHa
           reject(new Error(`${options.name} is gone`));
           return;
         }
-        child.send({ bench: 'stats', id, gc, reset }, (err) => {
+        child.send({ bench: 'stats', id, gc, reset, threads }, (err) => {
           if (!err) return;
           clearTimeout(timer);
           pending.delete(id);

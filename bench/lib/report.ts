@@ -42,12 +42,13 @@ function compareText(row: Row): string {
   return parts.join('; ') || '—';
 }
 
-function verdictText(row: Row): string {
+/** The result column: `pass`, or each target missed and by how much, or not measured. */
+export function verdictText(row: Row): string {
   if (row.targets.length === 0) return '';
   const misses = row.targets
     .map((t) => ({ t, v: judge(row, t) }))
     .filter(({ v }) => !v.pass)
-    .map(({ t, v }) => `MISS ${t.text}: ${v.detail}`);
+    .map(({ t, v }) => (v.measured ? `MISS ${t.text}: ${v.detail}` : `not measured: ${t.text}`));
   return misses.length ? misses.join('; ') : 'pass';
 }
 

@@ -202,6 +202,8 @@ export interface LargeClassResult {
   topology: 'sfu' | 'star';
   /** Per student, in join order: ms from its page load's start to the tutor's first frame; null = never. */
   firstFrameMs: Array<number | null>;
+  /** Students whose link was opened: the rest were left out when the budget could not fit their group. */
+  opened: number;
   /** From the first student's page load to the last first frame (null unless every student saw the tutor). */
   allSeeTutorMs: number | null;
   /** The window's figures; null when there was no time left for it. */
@@ -265,6 +267,7 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
   const failures: string[] = [];
   const firstFrameMs: Array<number | null> = Array.from({ length: args.students }, () => null);
   let allSeeTutorMs: number | null = null;
+  let opened = 0;
   let out: Outgoing | null = null;
   let tutorBrowser: Browser | null = null;
   let studentBrowser: Browser | null = null;
@@ -316,6 +319,7 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
         failures.push(`${students.length - from} students not opened: out of time (budget ${(args.budgetMs / 1000).toFixed(0)} s)`);
         break;
       }
+      opened = Math.min(students.length, from + args.batch);
       await Promise.all(
         students.slice(from, from + args.batch).map(async (s, i) => {
           const n = from + i;
@@ -361,7 +365,7 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
     await within(Promise.all(contexts.map((c) => c.close().catch(() => undefined))), 8000, 'closing pages').catch(() => undefined);
     await Promise.all([closeBrowser(tutorBrowser), closeBrowser(studentBrowser)]);
   }
-  return { topology: args.topology, firstFrameMs, allSeeTutorMs, outgoing: out, failures, ms: Date.now() - started };
+  return { topology: args.topology, firstFrameMs, opened, allSeeTutorMs, outgoing: out, failures, ms: Date.now() - started };
 }
 
 serve({ classroom });

@@ -170,6 +170,8 @@ export function withRef(row: Row, name: string, other: Row | undefined): Row {
 
 export interface Verdict {
   pass: boolean;
+  /** False when there was no figure to judge (a run that could not measure it): neither a pass nor a miss. */
+  measured: boolean;
   /** For a miss: by how much, in words. */
   detail: string;
 }
@@ -182,10 +184,10 @@ export function metricValue(row: Row, metric: Metric): number | undefined {
 
 export function judge(row: Row, target: Target): Verdict {
   const v = metricValue(row, target.metric);
-  if (v === undefined || !Number.isFinite(v)) return { pass: false, detail: 'not measured' };
+  if (v === undefined || !Number.isFinite(v)) return { pass: false, measured: false, detail: 'not measured' };
   const ok =
     target.op === '<' ? v < target.limit : target.op === '<=' ? v <= target.limit : target.op === '>' ? v > target.limit : v >= target.limit;
-  if (ok) return { pass: true, detail: '' };
+  if (ok) return { pass: true, measured: true, detail: '' };
   const off = target.op.startsWith('<') ? v / target.limit - 1 : 1 - v / target.limit;
-  return { pass: false, detail: `${target.op.startsWith('<') ? 'over' : 'under'} by ${(off * 100).toFixed(0)}%` };
+  return { pass: false, measured: true, detail: `${target.op.startsWith('<') ? 'over' : 'under'} by ${(off * 100).toFixed(0)}%` };
 }
