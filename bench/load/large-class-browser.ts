@@ -327,6 +327,8 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
           try {
             await s.page.goto(s.path, { timeout: args.batchTimeoutMs });
             const wait = t0 + args.batchTimeoutMs - Date.now();
+            // Two clocks on purpose: the page's own timer says which frames never came, and this
+            // side's gives up on a page too busy to answer at all (its timer then fires late or not).
             const at = await within(firstFrameAt(s.page, [`tutor:${tutor.userId}`], wait + 1000), wait, 'the tutor\'s first frame');
             firstFrameMs[n] = at - t0;
             lastFrame = Math.max(lastFrame, at);
