@@ -45,10 +45,11 @@ function compareText(row: Row): string {
 /** The result column: `pass`, or each target missed and by how much, or not measured. */
 export function verdictText(row: Row): string {
   if (row.targets.length === 0) return '';
-  const misses = row.targets
-    .map((t) => ({ t, v: judge(row, t) }))
-    .filter(({ v }) => !v.pass)
-    .map(({ t, v }) => (v.measured ? `MISS ${t.text}: ${v.detail}` : `not measured: ${t.text}`));
+  const misses = row.targets.flatMap((t) => {
+    const v = judge(row, t);
+    if (v.result === 'pass') return [];
+    return [v.result === 'miss' ? `MISS ${t.text}: ${v.detail}` : `not measured: ${t.text}`];
+  });
   return misses.length ? misses.join('; ') : 'pass';
 }
 

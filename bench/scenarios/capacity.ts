@@ -51,6 +51,9 @@ function threadShares(threads: ServerStats['threadCpuMs'], wallMs: number): stri
   return `main ${pct(threads.main)} + others ${pct(others)}${threads.others.length > 1 ? ` (largest ${pct(threads.others[0])})` : ''}`;
 }
 
+/** `server CPU 22% = main 18.6% + others 2.8% (largest 2.3%)`, the split where there is one. */
+const serverCpuText = (step: Step) => `server CPU ${(step.cpu * 100).toFixed(0)}%${step.threads ? ` = ${step.threads}` : ''}`;
+
 type GrowResult = { held: number; failed: number; firstError?: string; ms: number };
 type WorkerStats = { held: number; connected: number; dropped: number; messageSamples: number[]; messageErrors: number };
 
@@ -182,7 +185,7 @@ async function ramp(ctx: BenchContext, server: ServerHandle, label: string): Pro
       step.windows = windows.map((w) => `${w.joinP99.toFixed(0)}${w.ok ? '' : '✗'}`).join(' / ');
       steps.push(step);
       ctx.log(
-        `  ${label} ${current.toLocaleString('en-US').padStart(6)} sockets: join p50 ${step.joinP50.toFixed(1)} / p99 ${step.joinP99.toFixed(1)} ms, ELD p99 ${step.eldP99.toFixed(1)} (max ${step.eldMax.toFixed(0)}) ms, GC max ${step.gcMaxMs.toFixed(0)} ms (${(step.gcShare * 100).toFixed(1)}%), clients' ELD p99 ${step.clientEldP99.toFixed(0)} (prober max ${step.proberEldMax.toFixed(0)}) ms, server CPU ${(step.cpu * 100).toFixed(0)}%${step.threads ? ` = ${step.threads}` : ''} (machine ${(step.machineBusy * 100).toFixed(0)}%), heap ${step.heapPerSocketKiB.toFixed(1)} KiB/socket, rss ${step.rssMiB.toFixed(0)} MiB, msg ack p99 ${step.messageP99.toFixed(1)} ms at ${step.messagesPerSecond.toFixed(0)}/s; join p99 of each window ${step.windows} ms${step.ok ? '' : `  ← past the limits: ${step.why}`}`,
+        `  ${label} ${current.toLocaleString('en-US').padStart(6)} sockets: join p50 ${step.joinP50.toFixed(1)} / p99 ${step.joinP99.toFixed(1)} ms, ELD p99 ${step.eldP99.toFixed(1)} (max ${step.eldMax.toFixed(0)}) ms, GC max ${step.gcMaxMs.toFixed(0)} ms (${(step.gcShare * 100).toFixed(1)}%), clients' ELD p99 ${step.clientEldP99.toFixed(0)} (prober max ${step.proberEldMax.toFixed(0)}) ms, ${serverCpuText(step)} (machine ${(step.machineBusy * 100).toFixed(0)}%), heap ${step.heapPerSocketKiB.toFixed(1)} KiB/socket, rss ${step.rssMiB.toFixed(0)} MiB, msg ack p99 ${step.messageP99.toFixed(1)} ms at ${step.messagesPerSecond.toFixed(0)}/s; join p99 of each window ${step.windows} ms${step.ok ? '' : `  ← past the limits: ${step.why}`}`,
       );
       if (!step.ok) break;
     }
@@ -213,7 +216,7 @@ function summarise(steps: Step[]): RampResult {
     summary: steps
       .map(
         (s) =>
-          `${s.sockets.toLocaleString('en-US')}: join p99 ${s.joinP99.toFixed(0)} ms (windows ${s.windows}), ELD p99 ${s.eldP99.toFixed(0)} (max ${s.eldMax.toFixed(0)}) ms, server CPU ${(s.cpu * 100).toFixed(0)}%${s.threads ? ` = ${s.threads}` : ''}, machine ${(s.machineBusy * 100).toFixed(0)}%${s.ok ? '' : ` (past: ${s.why})`}`,
+          `${s.sockets.toLocaleString('en-US')}: join p99 ${s.joinP99.toFixed(0)} ms (windows ${s.windows}), ELD p99 ${s.eldP99.toFixed(0)} (max ${s.eldMax.toFixed(0)}) ms, ${serverCpuText(s)}, machine ${(s.machineBusy * 100).toFixed(0)}%${s.ok ? '' : ` (past: ${s.why})`}`,
       )
       .join(' · '),
   };

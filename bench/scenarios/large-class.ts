@@ -90,7 +90,7 @@ export async function measureLargeClass(ctx: BenchContext, topology: Topology, o
 const secs = (ms: number | null | undefined) => (ms === null || ms === undefined || !Number.isFinite(ms) ? '—' : `${(ms / 1000).toFixed(1)} s`);
 const seenMs = (r: LargeClassResult) => r.firstFrameMs.filter((v): v is number => v !== null);
 /** Students who saw the tutor, when the run opened every student's link; otherwise the run did not measure it. */
-const seenOfAll = (r: LargeClassResult) => (r.opened === students ? seenMs(r).length : Number.NaN);
+const seenOfAll = (r: LargeClassResult) => (r.opened === r.firstFrameMs.length ? seenMs(r).length : Number.NaN);
 const seenOfOpened = (r: LargeClassResult) => `${seenMs(r).length}/${r.opened}`;
 const perStream = (o: Outgoing | null) => (o ? `${o.video.width.toFixed(0)}x${o.video.height.toFixed(0)}@${o.video.fps.toFixed(1)}` : '—');
 const limits = (o: Outgoing | null) =>

@@ -168,13 +168,8 @@ export function withRef(row: Row, name: string, other: Row | undefined): Row {
   return { ...row, ref: { name, figure: other.figure, ratio: ratioOf(row.figure[metric], other.figure[metric]) } };
 }
 
-export interface Verdict {
-  pass: boolean;
-  /** False when there was no figure to judge (a run that could not measure it): neither a pass nor a miss. */
-  measured: boolean;
-  /** For a miss: by how much, in words. */
-  detail: string;
-}
+/** A target's verdict: met, missed (by how much, in words), or not measured (no run had the figure). */
+export type Verdict = { result: 'pass' } | { result: 'miss'; detail: string } | { result: 'not measured' };
 
 export function metricValue(row: Row, metric: Metric): number | undefined {
   if (metric === 'ratio') return row.ratio;
@@ -184,10 +179,10 @@ export function metricValue(row: Row, metric: Metric): number | undefined {
 
 export function judge(row: Row, target: Target): Verdict {
   const v = metricValue(row, target.metric);
-  if (v === undefined || !Number.isFinite(v)) return { pass: false, measured: false, detail: 'not measured' };
+  if (v === undefined || !Number.isFinite(v)) return { result: 'not measured' };
   const ok =
     target.op === '<' ? v < target.limit : target.op === '<=' ? v <= target.limit : target.op === '>' ? v > target.limit : v >= target.limit;
-  if (ok) return { pass: true, measured: true, detail: '' };
+  if (ok) return { result: 'pass' };
   const off = target.op.startsWith('<') ? v / target.limit - 1 : 1 - v / target.limit;
-  return { pass: false, measured: true, detail: `${target.op.startsWith('<') ? 'over' : 'under'} by ${(off * 100).toFixed(0)}%` };
+  return { result: 'miss', detail: `${target.op.startsWith('<') ? 'over' : 'under'} by ${(off * 100).toFixed(0)}%` };
 }
