@@ -19,12 +19,16 @@ export function shouldLink(a: Linkable, b: Linkable, studentCount: number): bool
 }
 
 /**
- * How long a dialler waits before opening a link. Classmates wait a moment: when a class starts,
- * students arrive together, and a link between two of the first four is torn down as soon as a
- * fifth makes the class a star; the wait lets the roster settle first. Links with the tutor or an
- * admin, which every class keeps, open at once.
+ * How long a dialler waits before opening a link. Classmates wait for the class's students to stay
+ * the same for a moment: when a class starts, students arrive together, and a link between two of
+ * the first four is torn down as soon as a fifth makes the class a star. Each student who arrives
+ * starts the wait again, so a class arriving over a second or two still builds no link it drops.
+ * Links with the tutor or an admin, which every class keeps, open at once.
  */
 export const classmateDialDelayMs = 400;
+
+/** The longest a classmate link waits for the students to settle: a class that keeps changing still links. */
+export const classmateDialMaxWaitMs = 2000;
 
 export function dialDelayMs(a: Linkable, b: Linkable): number {
   return a.role === 'student' && b.role === 'student' ? classmateDialDelayMs : 0;

@@ -1,7 +1,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import type { Instance as Peer } from 'simple-peer';
 import type { Participant } from '../../protocol';
-import { dialDelayMs, dialsFirst, shouldLink } from '../../protocol/topology';
+import { classmateDialMaxWaitMs, dialDelayMs, dialsFirst, shouldLink } from '../../protocol/topology';
 import type { MediaTopology, TopologyEvents } from './topology';
 
 /** The envelope of every signal between two browsers: which link (attempt) it belongs to. */
@@ -36,6 +36,10 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
   const wanted = new Set<string>();
   const retries = new Map<string, number>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Dials waiting for the class's students to settle, and since when each has waited. */
+  const waitingSince = new Map<string, number>();
+  /** The class's students as the last roster had them, to tell an arrival or a departure from other news. */
+  let studentsKey = '';
   let self: Participant | null = null;
   let others = new Map<string, Participant>();
   let localStream: MediaStream | null = null;
@@ -45,6 +49,7 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
   const cancelTimer = (socketId: string) => {
     clearTimeout(timers.get(socketId));
     timers.delete(socketId);
+    waitingSince.delete(socketId);
   };
 
   function open(remote: string, id: string, dialer: boolean): Link {
@@ -90,15 +95,22 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
     open(remote, `${self.socketId}:${++attempt}`, true);
   }
 
-  /** Dials now, or after a wait during which a roster change may make the link unwanted (`sync` drops the timer). */
+  /**
+   * Dials now, or once the class's students have stayed the same for `delayMs`: `sync` starts the
+   * wait again when one arrives or leaves, and drops it when the link is no longer wanted. No dial
+   * waits longer than `classmateDialMaxWaitMs` in all.
+   */
   function dialSoon(remote: string, delayMs: number) {
     if (delayMs <= 0) {
       dial(remote);
       return;
     }
+    const since = waitingSince.get(remote) ?? Date.now();
     cancelTimer(remote);
+    waitingSince.set(remote, since);
+    const wait = Math.min(delayMs, Math.max(0, since + classmateDialMaxWaitMs - Date.now()));
     options.onLinkState(remote, 'connecting');
-    timers.set(remote, setTimeout(() => { timers.delete(remote); dial(remote); }, delayMs));
+    timers.set(remote, setTimeout(() => { timers.delete(remote); dial(remote); }, wait));
   }
 
   function linkLost(remote: string) {
@@ -126,7 +138,8 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
       if (closed) return;
       self = nextSelf;
       others = new Map(nextOthers.map((p) => [p.socketId, p]));
-      const students = [nextSelf, ...nextOthers].filter((p) => p.role === 'student').length;
+      const studentIds = [nextSelf, ...nextOthers].filter((p) => p.role === 'student').map((p) => p.socketId);
+      const students = studentIds.length;
       for (const remote of [...links.keys(), ...wanted]) {
         const other = others.get(remote);
         if (!other || !shouldLink(nextSelf, other, students)) {
@@ -134,6 +147,15 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
           retries.delete(remote);
           drop(remote);
           options.onLinkState(remote, null);
+        }
+      }
+      const nextStudentsKey = studentIds.sort().join(' ');
+      if (nextStudentsKey !== studentsKey) {
+        studentsKey = nextStudentsKey;
+        // The students changed: the dials still waiting wait again (a hand or a mute does not count).
+        for (const remote of [...waitingSince.keys()]) {
+          const other = others.get(remote);
+          if (other) dialSoon(remote, dialDelayMs(nextSelf, other));
         }
       }
       for (const other of nextOthers) {
