@@ -5,10 +5,11 @@
  *   node --import tsx bench/profile-summary.ts bench/out/profiles/classroom-….cpuprofile [top]
  */
 import { readFileSync } from 'node:fs';
+import { sourceLines } from './lib/source-lines';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -93,13 +94,20 @@ function where(url: string): string {
   return src ? src[1] : url.replace(/^file:\/\//, '');
 }
 
+const lines = sourceLines();
+/** A function's file and line as written (a TypeScript file run under tsx: from tsx's source map). */
+function placeOf({ functionName, url, lineNumber, columnNumber }: ProfileNode['callFrame']): string {
+  const line = lines.lineOf(url, lineNumber, columnNumber, functionName) ?? lineNumber + 1;
+  return `${url.replace(/^.*\/(node_modules|src|apps|bench)\//, '$1/')}:${line}`;
+}
+
 const byFunction = new Map<string, number>();
 const byPlace = new Map<string, number>();
 for (const [id, us] of selfUs) {
   const node = byId.get(id);
   if (!node || node.callFrame.functionName === '(idle)') continue;
-  const { functionName, url, lineNumber } = node.callFrame;
-  const key = `${functionName || '(anonymous)'}  ${url ? `${url.replace(/^.*\/(node_modules|src|apps)\//, '$1/')}:${lineNumber + 1}` : ''}`;
+  const { functionName, url } = node.callFrame;
+  const key = `${functionName || '(anonymous)'}  ${url ? placeOf(node.callFrame) : ''}`;
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
   byPlace.set(where(url), (byPlace.get(where(url)) ?? 0) + us);
 }
