@@ -74,7 +74,7 @@ if (args.includes('--long')) {
     const by = new Map<string, number>();
     for (const id of st.ids) {
       const f = byId.get(id)?.callFrame;
-      const key = `${f?.functionName || '(anonymous)'} ${f?.url.replace(/^.*\/(node_modules|src|apps)\//, '$1/') ?? ''}`;
+      const key = `${f?.functionName || '(anonymous)'} ${f ? shortPath(f.url) : ''}`;
       by.set(key, (by.get(key) ?? 0) + 1);
     }
     const top3 = [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${k} ×${n}`).join('; ');
@@ -83,6 +83,11 @@ if (args.includes('--long')) {
 }
 if (args.includes('--timeline')) {
   process.stdout.write(`busy share per second: ${[...perSecond].map((us, s) => `${s}:${Math.round((us ?? 0) / 1e4)}%`).join(' ')}\n`);
+}
+
+/** A script's address from the project's folders on (`src/…`, `node_modules/…`). */
+function shortPath(url: string): string {
+  return url.replace(/^.*\/(node_modules|src|apps|bench)\//, '$1/');
 }
 
 function where(url: string): string {
@@ -98,7 +103,7 @@ const lines = sourceLines();
 /** A function's file and line as written (a TypeScript file run under tsx: from tsx's source map). */
 function placeOf({ functionName, url, lineNumber, columnNumber }: ProfileNode['callFrame']): string {
   const line = lines.lineOf(url, lineNumber, columnNumber, functionName) ?? lineNumber + 1;
-  return `${url.replace(/^.*\/(node_modules|src|apps|bench)\//, '$1/')}:${line}`;
+  return `${shortPath(url)}:${line}`;
 }
 
 const byFunction = new Map<string, number>();
