@@ -17,6 +17,7 @@ import { timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
 import { assertLocal, mintFor, sleep } from './client';
 import { firstFrameAt, recordFirstFrames } from './first-frames';
+import { coresOver, type CpuReading, type CpuUse, cpuBetween, readBrowserCpu } from './browser-cpu';
 
 let browser: Browser | null = null;
 onCleanup(async () => {
@@ -75,7 +76,17 @@ export interface BrowserArgs {
   pages?: number;
   /** A first, uncounted run (warms the browser's and the server's caches). */
   warmUp?: boolean;
+  /** How long a connected class is watched, once every video plays, for the CPU its media keeps busy. */
+  connectedMs?: number;
 }
+
+/** The CPU a measured window used, every process of the browser, with the window's wall time. */
+export interface WindowCpu extends CpuUse {
+  seconds: number;
+}
+
+const windowCpu = (before: CpuReading | null, after: CpuReading | null, ms: number): WindowCpu | null =>
+  before && after ? { ...cpuBetween(before, after), seconds: ms / 1000 } : null;
 
 async function studentLink({ url, secret, runs, video, warmUp = true }: BrowserArgs) {
   assertLocal(url);
@@ -113,8 +124,13 @@ async function studentLink({ url, secret, runs, video, warmUp = true }: BrowserA
   return { samples, failures, loaded, connected };
 }
 
-async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs) {
+async function fullClass({ url, secret, runs, video, students = 5, connectedMs = 3000 }: BrowserArgs) {
   assertLocal(url);
+  const b = await launch();
+  /** CPU of the class's start (opening the links until every expected video plays), per run. */
+  const startCpu: WindowCpu[] = [];
+  /** Cores the connected class keeps busy, once every video plays, per run. */
+  const connectedCores: CpuUse[] = [];
   const samples: number[] = [];
   const loaded: number[] = [];
   const connected: number[] = [];
@@ -130,6 +146,7 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
     const pages = await Promise.all(people.map((p) => p.context.newPage()));
     const [tutor, ...rest] = people;
     try {
+      const cpuBefore = await readBrowserCpu(b);
       const t0 = Date.now();
       await Promise.all(pages.map((page, i) => page.goto(people[i].url)));
       const done = await Promise.all([
@@ -137,6 +154,13 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
         ...rest.map((s) => firstFrameAt(pageOf(s), [`tutor:${tutor.userId}`], 30_000)),
       ]);
       samples.push(Math.max(...done) - t0);
+      const cpuAtDone = await readBrowserCpu(b);
+      const doneAt = Date.now();
+      const start = windowCpu(cpuBefore, cpuAtDone, doneAt - t0);
+      if (start) startCpu.push(start);
+      await sleep(connectedMs);
+      const afterwards = windowCpu(cpuAtDone, await readBrowserCpu(b), Date.now() - doneAt);
+      if (afterwards) connectedCores.push(coresOver(afterwards, afterwards.seconds));
       const at = await Promise.all(people.map(milestones));
       loaded.push(Math.max(...at.map((a) => a.loaded)) - t0);
       connected.push(Math.max(...at.map((a) => a.connected)) - t0);
@@ -151,7 +175,7 @@ async function fullClass({ url, secret, runs, video, students = 5 }: BrowserArgs
     }
     await sleep(1000);
   }
-  return { samples, failures, loaded, connected, steps, links };
+  return { samples, failures, loaded, connected, steps, links, startCpu, connectedCores };
 }
 
 /** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */
@@ -162,10 +186,12 @@ async function floor({ url, runs, video, pages: count = 1, warmUp = true }: Brow
   const [width, height] = size.split('x').map(Number);
   const samples: number[] = [];
   const failures: string[] = [];
+  const startCpu: WindowCpu[] = [];
   for (let r = warmUp ? -1 : 0; r < runs; r++) {
     const contexts = await Promise.all(Array.from({ length: count }, () => b.newContext()));
     try {
       const pages = await Promise.all(contexts.map((c) => c.newPage()));
+      const cpuBefore = await readBrowserCpu(b);
       const t0 = Date.now();
       const done = await Promise.all(
         pages.map(async (page) => {
@@ -199,7 +225,11 @@ async function floor({ url, runs, video, pages: count = 1, warmUp = true }: Brow
           );
         }),
       );
-      if (r >= 0) samples.push(Math.max(...done) - t0);
+      if (r >= 0) {
+        samples.push(Math.max(...done) - t0);
+        const cpu = windowCpu(cpuBefore, await readBrowserCpu(b), Date.now() - t0);
+        if (cpu) startCpu.push(cpu);
+      }
     } catch (err) {
       failures.push((err as Error).message.split('\n')[0]);
     } finally {
@@ -207,7 +237,7 @@ async function floor({ url, runs, video, pages: count = 1, warmUp = true }: Brow
     }
     await sleep(300);
   }
-  return { samples, failures };
+  return { samples, failures, startCpu };
 }
 
 serve({ studentLink, fullClass, floor });

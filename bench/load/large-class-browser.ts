@@ -19,6 +19,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from '@playwri
 import { chromiumLaunch } from '../../e2e/support/browsers';
 import { keepPeerConnections } from '../../e2e/support/classroom';
 import { assertLocal, mintFor, sleep } from './client';
+import { cpuBetween, readBrowserCpu } from './browser-cpu';
 import { firstFrameAt, recordFirstFrames } from './first-frames';
 import { onCleanup, serve } from './harness';
 
@@ -132,21 +133,6 @@ const sampleOutbound = (page: Page): Promise<OutboundSample> =>
     });
     return { connectedPcs: live.length, pcs: pcs.length, streams };
   });
-
-/** Seconds of CPU used so far by every process of a browser (browser, renderers, GPU, network, …). */
-async function browserCpuSeconds(b: Browser): Promise<number | null> {
-  try {
-    const cdp = await b.newBrowserCDPSession();
-    try {
-      const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: Array<{ cpuTime: number }> };
-      return info.processInfo.reduce((a, p) => a + p.cpuTime, 0);
-    } finally {
-      await cdp.detach().catch(() => undefined);
-    }
-  } catch {
-    return null;
-  }
-}
 
 /** The tutor video's clock on a student's page (-1 without one). */
 const tutorClock = (page: Page) =>
@@ -346,7 +332,7 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
       await sleep(Math.min(args.settleMs, left() - args.windowMs - 3000));
       // (A star's tutor page under load can take many seconds to answer getStats: 30 s each.)
       const clocks = () => Promise.all(students.map((s) => tutorClock(s.page)));
-      const sample = () => Promise.all([sampleOutbound(tutor.page), browserCpuSeconds(tutorBrowser as Browser), clocks()] as const);
+      const sample = () => Promise.all([sampleOutbound(tutor.page), readBrowserCpu(tutorBrowser as Browser), clocks()] as const);
       const mode = await modeOf();
       const [a, cpuA, clocksA] = await within(sample(), 30_000, 'first getStats sample');
       const wallA = performance.now();
@@ -356,7 +342,7 @@ async function classroom(args: LargeClassArgs): Promise<LargeClassResult> {
       out = {
         mode,
         ...outgoing(a, b),
-        tutorCpu: cpuA !== null && cpuB !== null ? (cpuB - cpuA) / (windowMs / 1000) : null,
+        tutorCpu: cpuA !== null && cpuB !== null ? cpuBetween(cpuA, cpuB).total / (windowMs / 1000) : null,
         studentsPlaying: clocksB.filter((t, i) => t > 0 && t > clocksA[i]).length,
         windowMs,
       };

@@ -1,4 +1,6 @@
-import type { BrowserArgs } from '../load/browser';
+import { availableParallelism } from 'node:os';
+import type { BrowserArgs, WindowCpu } from '../load/browser';
+import type { CpuUse } from '../load/browser-cpu';
 import { settleServers, startGenerator } from '../lib/processes';
 import { ensureWebBuild } from '../lib/web-build';
 import { startClassroom } from '../lib/servers';
@@ -16,7 +18,16 @@ export const browser: Scenario = {
       startClassroom(ctx, { name: 'classroom-web', web: true }),
       startGenerator('browser', 'bench/load/browser.ts', { deadlineMs: ctx.pick(90_000, 600_000) }),
     ]);
-    type Out = { samples: number[]; failures: string[]; loaded?: number[]; connected?: number[]; steps?: Record<string, number[]>; links?: number[] };
+    type Out = {
+      samples: number[];
+      failures: string[];
+      loaded?: number[];
+      connected?: number[];
+      steps?: Record<string, number[]>;
+      links?: number[];
+      startCpu?: WindowCpu[];
+      connectedCores?: CpuUse[];
+    };
     const args = (runs: number, extra: Partial<BrowserArgs> = {}): BrowserArgs => ({ url: server.url, secret: ctx.secret, runs, video, warmUp: ctx.mode === 'full', ...extra });
     const linkRuns = ctx.pick(1, 10);
     const classRuns = ctx.pick(1, 5);
@@ -68,6 +79,7 @@ export const browser: Scenario = {
           targets: [{ text: '< 3 s', metric: 'value', op: '<', limit: 3 }],
           notes: [
             `${breakdown(full)} (the slowest page of each)`,
+            ...classCpuNote(full.startCpu ?? [], classFloor.startCpu ?? [], full.connectedCores ?? []),
             `every run (s): ${s(full.samples).map((x) => x.toFixed(2)).join(', ')}${full.failures.length ? `; ${full.failures.length} failed` : ''}; floor: ${s(classFloor.samples)
               .map((x) => x.toFixed(2))
               .join(', ')}`,
@@ -81,3 +93,40 @@ export const browser: Scenario = {
     }
   },
 };
+
+/** A process kind as the browser names it, in a reader's words (`audio.mojom.AudioService` → `audio`). */
+const kindOf = (type: string) => (type === 'GPU' ? 'GPU process (compositing)' : type.replace(/\.mojom\..*$/, ''));
+
+/** The busiest kinds of process first, `kind 0.42`, those under 0.05 left out. */
+function byKind(byType: Record<string, number[]>): string {
+  return Object.entries(byType)
+    .map(([type, xs]) => [kindOf(type), median(xs)] as const)
+    .filter(([, x]) => x >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, x]) => `${kind} ${x.toFixed(2)}`)
+    .join(', ');
+}
+
+/** Per kind of process, its figure in every run (a run without that kind counts 0). */
+function perType(uses: CpuUse[]): Record<string, number[]> {
+  const types = new Set(uses.flatMap((u) => Object.keys(u.byType)));
+  return Object.fromEntries([...types].map((t) => [t, uses.map((u) => u.byType[t] ?? 0)]));
+}
+
+/**
+ * Where the class's start goes on this machine: the CPU its browser used against the floor's, and
+ * how much the connected class alone keeps busy once every video plays (what the links still
+ * connecting compete with). Medians of the runs; nothing when the browser could not say.
+ */
+export function classCpuNote(start: WindowCpu[], floor: WindowCpu[], connected: CpuUse[], cores = availableParallelism()): string[] {
+  if (start.length === 0) return [];
+  const used = (ws: WindowCpu[]) =>
+    `${median(ws.map((w) => w.total)).toFixed(1)} s of CPU over ${median(ws.map((w) => w.seconds)).toFixed(1)} s (${median(ws.map((w) => w.total / w.seconds)).toFixed(2)} of ${cores} cores)`;
+  const notes = [`the browser's CPU (every process), the class's start: ${used(start)}${floor.length ? `; the floor's blank pages: ${used(floor)}` : ''}`];
+  if (connected.length) {
+    notes.push(
+      `once every video plays, the connected class alone keeps ${median(connected.map((c) => c.total)).toFixed(2)} of ${cores} cores busy (${byKind(perType(connected))}): what the last links to connect compete with`,
+    );
+  }
+  return notes;
+}
