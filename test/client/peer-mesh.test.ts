@@ -49,13 +49,18 @@ const later = (n: number) => person(`s${n}`, 'student', 10 + n);
 
 function meshOfBea() {
   const states = new Map<string, string | null>();
+  /** Every link state the mesh reported, in order: `id state`. */
+  const reports: string[] = [];
   const mesh = createPeerMesh({
     iceServers: [],
     sendSignal: () => undefined,
-    onLinkState: (id, state) => states.set(id, state),
+    onLinkState: (id, state) => {
+      states.set(id, state);
+      reports.push(`${id} ${state}`);
+    },
     onRemoteStream: () => undefined,
   });
-  return { mesh, states, dialled: () => FakePeer.opened.filter((p) => p.opts.initiator).length };
+  return { mesh, states, reports, dialled: () => FakePeer.opened.filter((p) => p.opts.initiator).length };
 }
 
 describe('peer mesh: when classmates are dialled', () => {
@@ -103,6 +108,20 @@ describe('peer mesh: when classmates are dialled', () => {
     mesh.sync(bea, [tutor, { ...amy, isHandRaised: true, handRaisedAt: 5 }]);
     vi.advanceTimersByTime(100);
     expect(dialled()).toBe(2);
+    mesh.close();
+  });
+
+  it('reports a waiting link as connecting once, however often the students change while it waits', () => {
+    const { mesh, reports } = meshOfBea();
+    mesh.sync(bea, [tutor, amy]);
+    vi.advanceTimersByTime(100);
+    mesh.sync(bea, [tutor, amy, later(1)]);
+    vi.advanceTimersByTime(100);
+    mesh.sync(bea, [tutor, amy, later(1), later(2)]);
+    expect(reports.filter((r) => r === 'amy connecting')).toHaveLength(1);
+    vi.advanceTimersByTime(classmateDialDelayMs);
+    // The dial itself opens the link, which says "connecting" as it starts.
+    expect(reports.filter((r) => r === 'amy connecting')).toHaveLength(2);
     mesh.close();
   });
 

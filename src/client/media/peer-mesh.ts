@@ -105,11 +105,14 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
       dial(remote);
       return;
     }
-    const since = waitingSince.get(remote) ?? Date.now();
+    const now = Date.now();
+    const waitedSince = waitingSince.get(remote);
     cancelTimer(remote);
+    // A link already waiting is already shown as connecting: waiting again tells the page nothing new.
+    if (waitedSince === undefined) options.onLinkState(remote, 'connecting');
+    const since = waitedSince ?? now;
     waitingSince.set(remote, since);
-    const wait = Math.min(delayMs, Math.max(0, since + classmateDialMaxWaitMs - Date.now()));
-    options.onLinkState(remote, 'connecting');
+    const wait = Math.min(delayMs, Math.max(0, since + classmateDialMaxWaitMs - now));
     timers.set(remote, setTimeout(() => { timers.delete(remote); dial(remote); }, wait));
   }
 
