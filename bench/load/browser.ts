@@ -17,7 +17,7 @@ import { timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
 import { assertLocal, mintFor, sleep } from './client';
 import { firstFrameAt, recordFirstFrames } from './first-frames';
-import { coresOver, type CpuReading, type CpuUse, cpuBetween, readBrowserCpu } from './browser-cpu';
+import { type CpuReading, type CpuUse, cpuBetween, readBrowserCpu } from './browser-cpu';
 
 let browser: Browser | null = null;
 onCleanup(async () => {
@@ -129,8 +129,8 @@ async function fullClass({ url, secret, runs, video, students = 5, connectedMs =
   const b = await launch();
   /** CPU of the class's start (opening the links until every expected video plays), per run. */
   const startCpu: WindowCpu[] = [];
-  /** Cores the connected class keeps busy, once every video plays, per run. */
-  const connectedCores: CpuUse[] = [];
+  /** CPU of the connected class, once every video plays, per run. */
+  const connectedCpu: WindowCpu[] = [];
   const samples: number[] = [];
   const loaded: number[] = [];
   const connected: number[] = [];
@@ -160,7 +160,7 @@ async function fullClass({ url, secret, runs, video, students = 5, connectedMs =
       if (start) startCpu.push(start);
       await sleep(connectedMs);
       const afterwards = windowCpu(cpuAtDone, await readBrowserCpu(b), Date.now() - doneAt);
-      if (afterwards) connectedCores.push(coresOver(afterwards, afterwards.seconds));
+      if (afterwards) connectedCpu.push(afterwards);
       const at = await Promise.all(people.map(milestones));
       loaded.push(Math.max(...at.map((a) => a.loaded)) - t0);
       connected.push(Math.max(...at.map((a) => a.connected)) - t0);
@@ -175,7 +175,7 @@ async function fullClass({ url, secret, runs, video, students = 5, connectedMs =
     }
     await sleep(1000);
   }
-  return { samples, failures, loaded, connected, steps, links, startCpu, connectedCores };
+  return { samples, failures, loaded, connected, steps, links, startCpu, connectedCpu };
 }
 
 /** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */

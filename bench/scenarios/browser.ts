@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { BrowserArgs, WindowCpu } from '../load/browser';
-import type { CpuUse } from '../load/browser-cpu';
+import { coresOver, type CpuUse } from '../load/browser-cpu';
 import { settleServers, startGenerator } from '../lib/processes';
 import { ensureWebBuild } from '../lib/web-build';
 import { startClassroom } from '../lib/servers';
@@ -26,7 +26,7 @@ export const browser: Scenario = {
       steps?: Record<string, number[]>;
       links?: number[];
       startCpu?: WindowCpu[];
-      connectedCores?: CpuUse[];
+      connectedCpu?: WindowCpu[];
     };
     const args = (runs: number, extra: Partial<BrowserArgs> = {}): BrowserArgs => ({ url: server.url, secret: ctx.secret, runs, video, warmUp: ctx.mode === 'full', ...extra });
     const linkRuns = ctx.pick(1, 10);
@@ -79,7 +79,7 @@ export const browser: Scenario = {
           targets: [{ text: '< 3 s', metric: 'value', op: '<', limit: 3 }],
           notes: [
             `${breakdown(full)} (the slowest page of each)`,
-            ...classCpuNote(full.startCpu ?? [], classFloor.startCpu ?? [], full.connectedCores ?? []),
+            ...classCpuNote(full.startCpu ?? [], classFloor.startCpu ?? [], full.connectedCpu ?? []),
             `every run (s): ${s(full.samples).map((x) => x.toFixed(2)).join(', ')}${full.failures.length ? `; ${full.failures.length} failed` : ''}; floor: ${s(classFloor.samples)
               .map((x) => x.toFixed(2))
               .join(', ')}`,
@@ -118,8 +118,9 @@ function perType(uses: CpuUse[]): Record<string, number[]> {
  * how much the connected class alone keeps busy once every video plays (what the links still
  * connecting compete with). Medians of the runs; nothing when the browser could not say.
  */
-export function classCpuNote(start: WindowCpu[], floor: WindowCpu[], connected: CpuUse[], cores = availableParallelism()): string[] {
+export function classCpuNote(start: WindowCpu[], floor: WindowCpu[], connectedCpu: WindowCpu[], cores = availableParallelism()): string[] {
   if (start.length === 0) return [];
+  const connected = connectedCpu.map((w) => coresOver(w, w.seconds));
   const used = (ws: WindowCpu[]) =>
     `${median(ws.map((w) => w.total)).toFixed(1)} s of CPU over ${median(ws.map((w) => w.seconds)).toFixed(1)} s (${median(ws.map((w) => w.total / w.seconds)).toFixed(2)} of ${cores} cores)`;
   const notes = [`the browser's CPU (every process), the class's start: ${used(start)}${floor.length ? `; the floor's blank pages: ${used(floor)}` : ''}`];

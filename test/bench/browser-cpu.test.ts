@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { coresOver, type CpuUse, cpuBetween } from '../../bench/load/browser-cpu';
+import type { WindowCpu } from '../../bench/load/browser';
+import { coresOver, cpuBetween } from '../../bench/load/browser-cpu';
 import { classCpuNote } from '../../bench/scenarios/browser';
 
 const reading = (...processes: Array<[id: number, type: string, cpuTime: number]>) => ({
@@ -35,10 +36,11 @@ describe("the 1 + N class's CPU note", () => {
     { total: 9, seconds: 5, byType: {} },
   ];
   const floor = [{ total: 3.6, seconds: 2, byType: {} }];
-  const connected: CpuUse[] = [
-    { total: 1.8, byType: { renderer: 1.0, GPU: 0.4, 'audio.mojom.AudioService': 0.2, 'storage.mojom.StorageService': 0.01 } },
-    { total: 1.7, byType: { renderer: 0.9, GPU: 0.35, 'audio.mojom.AudioService': 0.25 } },
-    { total: 1.9, byType: { renderer: 1.1, GPU: 0.45, 'audio.mojom.AudioService': 0.15 } },
+  /** Over 2 s each: the cores are half these seconds. */
+  const connected: WindowCpu[] = [
+    { total: 3.6, seconds: 2, byType: { renderer: 2.0, GPU: 0.8, 'audio.mojom.AudioService': 0.4, 'storage.mojom.StorageService': 0.02 } },
+    { total: 3.4, seconds: 2, byType: { renderer: 1.8, GPU: 0.7, 'audio.mojom.AudioService': 0.5 } },
+    { total: 3.8, seconds: 2, byType: { renderer: 2.2, GPU: 0.9, 'audio.mojom.AudioService': 0.3 } },
   ];
 
   it("gives the start's CPU beside the floor's, and the connected class's cores by kind, busiest first", () => {
