@@ -7,16 +7,21 @@
  * - `floor`: the media floor in the same browser: a blank page on the same server that takes the
  *   fake camera and sends it through a loopback RTCPeerConnection pair to a <video>, until its first
  *   frame (`pages` such pages at once).
+ * - `linkFloor`: the class's pages, blank, holding the class's links by hand (`link-floor.ts`).
  * A frame counts when the <video> presents it (requestVideoFrameCallback), as in the floor.
  */
 import { randomBytes } from 'node:crypto';
-import { type Browser, type BrowserContext, chromium } from '@playwright/test';
+import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { chromiumLaunch } from '../../e2e/support/browsers';
 import { keepPeerConnections } from '../../e2e/support/classroom';
 import { timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
 import { assertLocal, mintFor, sleep } from './client';
 import { firstFrameAt, recordFirstFrames } from './first-frames';
+import { classLinks, linkFloorLayout, linkFloorPage } from './link-floor';
+import { startSignalRelay } from './link-floor-relay';
+import { isStar } from '../../src/protocol/topology';
+import { largeClassStudentVideo } from '../../src/client/media/local-media';
 import { type CpuReading, type CpuUse, cpuBetween, readBrowserCpu } from './browser-cpu';
 
 let browser: Browser | null = null;
@@ -178,53 +183,37 @@ async function fullClass({ url, secret, runs, video, students = 5, connectedMs =
   return { samples, failures, loaded, connected, steps, links, startCpu, connectedCpu };
 }
 
-/** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */
-async function floor({ url, runs, video, pages: count = 1, warmUp = true }: BrowserArgs) {
-  assertLocal(url);
-  const b = await launch();
+/** The capture the pages ask for, from `WxH@fps`. */
+function captureOf(video: string) {
   const [size, fps] = video.split('@');
   const [width, height] = size.split('x').map(Number);
+  return { width, height, fps: Number(fps) };
+}
+
+/**
+ * Times `runs` starts of `count` blank pages, each in a context of its own: `start` takes the fresh
+ * pages and returns when each one finished (epoch ms); a start's time is the last of them, with the
+ * browser's CPU over it. The contexts close after each start, the camera with them.
+ */
+async function timedStarts(
+  runs: number,
+  warmUp: boolean,
+  count: number,
+  start: (pages: Page[]) => Promise<number[]>,
+  setUp: (context: BrowserContext) => Promise<void> = async () => undefined,
+) {
+  const b = await launch();
   const samples: number[] = [];
   const failures: string[] = [];
   const startCpu: WindowCpu[] = [];
   for (let r = warmUp ? -1 : 0; r < runs; r++) {
     const contexts = await Promise.all(Array.from({ length: count }, () => b.newContext()));
     try {
+      for (const c of contexts) await setUp(c);
       const pages = await Promise.all(contexts.map((c) => c.newPage()));
       const cpuBefore = await readBrowserCpu(b);
       const t0 = Date.now();
-      const done = await Promise.all(
-        pages.map(async (page) => {
-          await page.goto(`${url}/health`);
-          return page.evaluate(
-            async ({ width, height, fps }) => {
-              const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: fps } });
-              const a = new RTCPeerConnection();
-              const b = new RTCPeerConnection();
-              a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-              b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
-              const video = document.createElement('video');
-              video.muted = true;
-              video.autoplay = true;
-              document.body.append(video);
-              const first = new Promise<number>((resolve) => {
-                b.ontrack = (e) => {
-                  video.srcObject = e.streams[0];
-                  void video.play();
-                  video.requestVideoFrameCallback((t) => resolve(performance.timeOrigin + t));
-                };
-              });
-              for (const track of stream.getTracks()) a.addTrack(track, stream);
-              await a.setLocalDescription();
-              await b.setRemoteDescription(a.localDescription as RTCSessionDescription);
-              await b.setLocalDescription();
-              await a.setRemoteDescription(b.localDescription as RTCSessionDescription);
-              return first;
-            },
-            { width, height, fps: Number(fps) },
-          );
-        }),
-      );
+      const done = await start(pages);
       if (r >= 0) {
         samples.push(Math.max(...done) - t0);
         const cpu = windowCpu(cpuBefore, await readBrowserCpu(b), Date.now() - t0);
@@ -240,4 +229,92 @@ async function floor({ url, runs, video, pages: count = 1, warmUp = true }: Brow
   return { samples, failures, startCpu };
 }
 
-serve({ studentLink, fullClass, floor });
+/** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */
+async function floor({ url, runs, video, pages: count = 1, warmUp = true }: BrowserArgs) {
+  assertLocal(url);
+  return timedStarts(runs, warmUp, count, (pages) =>
+    Promise.all(
+      pages.map(async (page) => {
+        await page.goto(`${url}/health`);
+        return page.evaluate(
+          async ({ width, height, fps }) => {
+            const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: fps } });
+            const a = new RTCPeerConnection();
+            const b = new RTCPeerConnection();
+            a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+            b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+            const video = document.createElement('video');
+            video.muted = true;
+            video.autoplay = true;
+            document.body.append(video);
+            const first = new Promise<number>((resolve) => {
+              b.ontrack = (e) => {
+                video.srcObject = e.streams[0];
+                void video.play();
+                video.requestVideoFrameCallback((t) => resolve(performance.timeOrigin + t));
+              };
+            });
+            for (const track of stream.getTracks()) a.addTrack(track, stream);
+            await a.setLocalDescription();
+            await b.setRemoteDescription(a.localDescription as RTCSessionDescription);
+            await b.setLocalDescription();
+            await a.setRemoteDescription(b.localDescription as RTCSessionDescription);
+            return first;
+          },
+          captureOf(video),
+        );
+      }),
+    ),
+  );
+}
+
+type LinkFloorMethod = 'camera' | 'dial' | 'firstFrames';
+
+/** Calls the page's side of the link floor (`window.__linkFloor`, from `link-floor.ts`), plain data in and out. */
+const callPage = <T>(page: Page, method: LinkFloorMethod, ...args: unknown[]) =>
+  page.evaluate(`window.__linkFloor.${method}(${args.map((a) => JSON.stringify(a)).join(', ')})`) as Promise<T>;
+
+/**
+ * The class's link floor: the pages of a 1 + N class, blank, holding the links the class holds with
+ * hand-made RTCPeerConnections (their signals over a WebSocket through a relay that does nothing
+ * else), each showing and playing what the class page shows, until every page has a first frame
+ * from each remote person: the class's own media work on this machine, with nothing of the app.
+ */
+async function linkFloor({ url, runs, video, students = 5, warmUp = true }: BrowserArgs) {
+  assertLocal(url);
+  const capture = captureOf(video);
+  // Students in a star send the tutor the large-class size, as the class page caps them.
+  const studentCapture = isStar(students)
+    ? {
+        width: Math.min(capture.width, largeClassStudentVideo.width),
+        height: Math.min(capture.height, largeClassStudentVideo.height),
+        fps: Math.min(capture.fps, largeClassStudentVideo.frameRate),
+      }
+    : capture;
+  const links = classLinks(students);
+  const relay = await startSignalRelay();
+  const setUp = (context: BrowserContext) => context.addInitScript({ content: linkFloorPage }).then(() => undefined);
+  try {
+    return await timedStarts(
+      runs,
+      warmUp,
+      students + 1,
+      async (pages) => {
+        const room = randomBytes(4).toString('hex');
+        await Promise.all(
+          pages.map(async (page, i) => {
+            await page.goto(relay.url);
+            await callPage(page, 'camera', room, i, i === 0 ? capture : studentCapture, linkFloorLayout);
+            for (const [dialler, answerer] of links) if (dialler === i) await callPage(page, 'dial', `${dialler}-${answerer}`, answerer);
+          }),
+        );
+        return Promise.all(pages.map((page, i) => callPage<number>(page, 'firstFrames', links.filter((l) => l.includes(i)).length, 30_000)));
+      },
+      setUp,
+    );
+  } finally {
+    await relay.close();
+  }
+}
+
+serve({ studentLink, fullClass, floor, linkFloor });

@@ -5,9 +5,24 @@ import { settleServers, startGenerator } from '../lib/processes';
 import { ensureWebBuild } from '../lib/web-build';
 import { startClassroom } from '../lib/servers';
 import { median } from '../lib/stats';
+import { isStar } from '../../src/protocol/topology';
 import { type BenchContext, quietly, type Row, type Scenario, valueRow } from './types';
 
 const video = process.env.BENCH_VIDEO ?? '320x240@30';
+
+/** What a browser driver's run returns (`load/browser.ts`). */
+type Out = {
+  samples: number[];
+  failures: string[];
+  loaded?: number[];
+  connected?: number[];
+  steps?: Record<string, number[]>;
+  links?: number[];
+  startCpu?: WindowCpu[];
+  connectedCpu?: WindowCpu[];
+};
+
+const inSeconds = (xs: number[]) => xs.map((x) => x / 1000);
 
 export const browser: Scenario = {
   id: 'browser',
@@ -18,16 +33,6 @@ export const browser: Scenario = {
       startClassroom(ctx, { name: 'classroom-web', web: true }),
       startGenerator('browser', 'bench/load/browser.ts', { deadlineMs: ctx.pick(90_000, 600_000) }),
     ]);
-    type Out = {
-      samples: number[];
-      failures: string[];
-      loaded?: number[];
-      connected?: number[];
-      steps?: Record<string, number[]>;
-      links?: number[];
-      startCpu?: WindowCpu[];
-      connectedCpu?: WindowCpu[];
-    };
     const args = (runs: number, extra: Partial<BrowserArgs> = {}): BrowserArgs => ({ url: server.url, secret: ctx.secret, runs, video, warmUp: ctx.mode === 'full', ...extra });
     const linkRuns = ctx.pick(1, 10);
     const classRuns = ctx.pick(1, 5);
@@ -46,11 +51,13 @@ export const browser: Scenario = {
     try {
       const call = (label: string, cmd: string, a: BrowserArgs) =>
         quietly(ctx, `browser ${label}`, () => settleServers(5000).then(() => driver.call<Out>(cmd, a, 400_000))).then((out) => report(label, out));
-      const linkFloor = await call('floor, 1 page', 'floor', args(ctx.pick(1, linkRuns), { pages: 1 }));
+      const pageFloor = await call('floor, 1 page', 'floor', args(ctx.pick(1, linkRuns), { pages: 1 }));
       const link = await call('student link → tutor video', 'studentLink', args(linkRuns));
       const classFloor = await call(`floor, ${students + 1} pages at once`, 'floor', args(classRuns, { pages: students + 1 }));
       const full = await call(`1 tutor + ${students} students`, 'fullClass', args(classRuns, { students }));
-      const s = (xs: number[]) => xs.map((x) => x / 1000);
+      // Full runs only: quick runs must stay well inside CI's 2 minutes on a slow host.
+      const linkFloor = ctx.mode === 'full' ? await call(`link floor, 1 + ${students} blank pages holding the class's links`, 'linkFloor', args(classRuns, { students })) : null;
+      const s = inSeconds;
       const rows: Row[] = [
         valueRow({
           id: 'browser-link',
@@ -59,11 +66,11 @@ export const browser: Scenario = {
           unit: 's',
           runs: [median(s(link.samples))],
           floorName: 'blank page: camera → loopback RTCPeerConnection → first frame',
-          floorRuns: [median(s(linkFloor.samples))],
+          floorRuns: [median(s(pageFloor.samples))],
           targets: [{ text: 'median < 1.0 s', metric: 'value', op: '<', limit: 1.0 }],
           notes: [
             breakdown(link),
-            `every run (s): ${s(link.samples).map((x) => x.toFixed(2)).join(', ')}${link.failures.length ? `; ${link.failures.length} failed` : ''}; floor: ${s(linkFloor.samples)
+            `every run (s): ${s(link.samples).map((x) => x.toFixed(2)).join(', ')}${link.failures.length ? `; ${link.failures.length} failed` : ''}; floor: ${s(pageFloor.samples)
               .map((x) => x.toFixed(2))
               .join(', ')}`,
           ],
@@ -86,6 +93,7 @@ export const browser: Scenario = {
           ],
         }),
       ];
+      if (linkFloor) rows.push(classAgainstLinkFloor(full, linkFloor, students));
       return rows;
     } finally {
       await driver.stop();
@@ -93,6 +101,32 @@ export const browser: Scenario = {
     }
   },
 };
+
+/**
+ * The class beside its link floor: the same pages holding the same links with nothing of the app,
+ * what the class's own media costs on this machine.
+ */
+function classAgainstLinkFloor(full: Out, links: Out, students: number): Row {
+  const s = inSeconds;
+  return valueRow({
+    id: 'browser-class-links',
+    section: '5. Browser, one node',
+    name: `the same, against blank pages holding the class's links by hand (${linkShape(students)}; no app), for reference`,
+    unit: 's',
+    runs: [median(s(full.samples))],
+    floorName: `${students + 1} blank pages, RTCPeerConnections made by hand, each video shown and heard as the class page does`,
+    floorRuns: [median(s(links.samples))],
+    targets: [],
+    notes: [
+      ...(links.startCpu?.length ? [`the browser's CPU (every process) over the link floor's start: ${cpuUsed(links.startCpu)}`] : []),
+      `every run of the link floor (s): ${s(links.samples).map((x) => x.toFixed(2)).join(', ')}${links.failures.length ? `; ${links.failures.length} failed` : ''}`,
+    ],
+  });
+}
+
+/** The links a class of 1 + N holds, in words. */
+export const linkShape = (students: number) =>
+  isStar(students) ? `a star: each student to the tutor, ${students} links` : `a mesh: everyone to everyone, ${((students + 1) * students) / 2} links`;
 
 /** A process kind as the browser names it, in a reader's words (`audio.mojom.AudioService` → `audio`). */
 const kindOf = (type: string) => (type === 'GPU' ? 'GPU process (compositing)' : type.replace(/\.mojom\..*$/, ''));
@@ -113,6 +147,10 @@ function perType(uses: CpuUse[]): Record<string, number[]> {
   return Object.fromEntries([...types].map((t) => [t, uses.map((u) => u.byType[t] ?? 0)]));
 }
 
+/** The CPU some windows used, medians: `7.9 s of CPU over 4.3 s (1.82 of 2 cores)`. */
+export const cpuUsed = (ws: WindowCpu[], cores = availableParallelism()) =>
+  `${median(ws.map((w) => w.total)).toFixed(1)} s of CPU over ${median(ws.map((w) => w.seconds)).toFixed(1)} s (${median(ws.map((w) => w.total / w.seconds)).toFixed(2)} of ${cores} cores)`;
+
 /**
  * Where the class's start goes on this machine: the CPU its browser used against the floor's, and
  * how much the connected class alone keeps busy once every video plays (what the links still
@@ -121,8 +159,7 @@ function perType(uses: CpuUse[]): Record<string, number[]> {
 export function classCpuNote(start: WindowCpu[], floor: WindowCpu[], connectedCpu: WindowCpu[], cores = availableParallelism()): string[] {
   if (start.length === 0) return [];
   const connected = connectedCpu.map((w) => coresOver(w, w.seconds));
-  const used = (ws: WindowCpu[]) =>
-    `${median(ws.map((w) => w.total)).toFixed(1)} s of CPU over ${median(ws.map((w) => w.seconds)).toFixed(1)} s (${median(ws.map((w) => w.total / w.seconds)).toFixed(2)} of ${cores} cores)`;
+  const used = (ws: WindowCpu[]) => cpuUsed(ws, cores);
   const notes = [`the browser's CPU (every process), the class's start: ${used(start)}${floor.length ? `; the floor's blank pages: ${used(floor)}` : ''}`];
   if (connected.length) {
     notes.push(

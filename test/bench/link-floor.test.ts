@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { classLinks, linkFloorPage } from '../../bench/load/link-floor';
+import { startSignalRelay } from '../../bench/load/link-floor-relay';
+import { WebSocket } from 'ws';
+import { linkShape } from '../../bench/scenarios/browser';
+
+describe("the class's link floor", () => {
+  it('links every student to the tutor only, once the class is a star', () => {
+    expect(classLinks(5)).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [4, 0],
+      [5, 0],
+    ]);
+    expect(linkShape(5)).toBe('a star: each student to the tutor, 5 links');
+  });
+
+  it('links the students to each other too while the class is a mesh, the later joiner dialling', () => {
+    expect(classLinks(2)).toEqual([
+      [1, 0],
+      [2, 0],
+      [2, 1],
+    ]);
+    expect(classLinks(4)).toHaveLength(10);
+    expect(linkShape(2)).toBe('a mesh: everyone to everyone, 3 links');
+  });
+
+  it("gives the pages a script that parses and installs the page's side", () => {
+    const installed: Record<string, unknown> = {};
+    // Run it against a stand-in window: it only defines functions until the bench calls them.
+    new Function('window', linkFloorPage)(installed);
+    expect(Object.keys(installed.__linkFloor as object).sort()).toEqual(['camera', 'dial', 'firstFrames', 'receive']);
+  });
+});
+
+describe("the link floor's signalling relay", () => {
+  const open = (url: string) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(url);
+      socket.once('open', () => resolve(socket));
+      socket.once('error', reject);
+    });
+  const next = (socket: WebSocket) => new Promise<unknown>((resolve) => socket.once('message', (m) => resolve(JSON.parse(m.toString()))));
+
+  it('serves a blank page, and passes a signal on, as it is, to the page of its start it is for, even one not connected yet', async () => {
+    const relay = await startSignalRelay();
+    const ws = relay.url.replace('http:', 'ws:');
+    const sockets: WebSocket[] = [];
+    try {
+      const page = await fetch(relay.url);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(await page.text()).toContain('<body');
+      expect((await fetch(`${relay.url}/elsewhere`)).status).toBe(404);
+
+      const student = await open(`${ws}/signals?room=r1&page=1`);
+      const otherStart = await open(`${ws}/signals?room=r2&page=0`);
+      sockets.push(student, otherStart);
+      const offer = { room: 'r1', from: 1, to: 0, id: '1-0', kind: 'offer', data: 'v=0' };
+      student.send(JSON.stringify(offer));
+      let strayed = false;
+      otherStart.on('message', () => (strayed = true));
+      // The tutor's page connects after the offer was sent: it hears it then.
+      const tutor = new WebSocket(`${ws}/signals?room=r1&page=0`);
+      sockets.push(tutor);
+      expect(await next(tutor)).toEqual(offer);
+      const answer = { room: 'r1', from: 0, to: 1, id: '1-0', kind: 'answer', data: 'v=0' };
+      tutor.send(JSON.stringify(answer));
+      expect(await next(student)).toEqual(answer);
+      expect(strayed).toBe(false);
+    } finally {
+      for (const s of sockets) s.terminate();
+      await relay.close();
+    }
+  });
+});
