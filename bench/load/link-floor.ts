@@ -5,7 +5,7 @@ import { dialsFirst, shouldLink } from '../../src/protocol/topology';
  * page takes the camera and shows its own preview. For each link the class holds (`classLinks`),
  * the later joiner offers an RTCPeerConnection and the other end answers; candidates trickle, as
  * the class's do. Every remote person is shown in a <video> and heard through an <audio>, as the
- * class page does: the tutor across a student's window, anyone else as a tile, at the class page's
+ * class page does: the tutor on a student's stage, anyone else as a tile, at the class page's
  * sizes (`linkFloorLayout`). Signals go over a WebSocket through the least of signalling servers
  * (`link-floor-relay.ts`, which also serves the page).
  * Plain JavaScript in a string, installed before the page's scripts, like the first-frame recorder.
@@ -78,7 +78,7 @@ export const linkFloorPage = `(() => {
         audio: true,
         video: { width: capture.width, height: capture.height, frameRate: capture.fps },
       });
-      video(camera, layout.preview, true);
+      video(camera, self === 0 ? layout.tutorPreview : layout.preview, true);
       await connected;
       cameraOpened();
     },
@@ -125,12 +125,14 @@ export const linkFloorPage = `(() => {
 
 /** Where the class page puts each video, as measured in a 1280x720 window (docs/benchmarks.md). */
 export const linkFloorLayout = {
-  /** A student's view of the tutor: the whole window. */
-  stage: 'position:fixed;inset:0;width:100vw;height:100vh;object-fit:contain;background:#000',
+  /** A student's view of the tutor: the class page's stage. */
+  stage: 'position:fixed;left:0;top:0;width:944px;height:603px;object-fit:contain;background:#000',
   /** A student's tile: on the tutor's page, and a classmate's on a student's page in a mesh. */
   tile: 'width:211px;height:118px;object-fit:cover;margin:4px',
-  /** Everyone's own preview. */
-  preview: 'position:fixed;right:8px;bottom:8px;width:176px;height:99px;object-fit:cover',
+  /** A student's own preview, over the stage as on the class page. */
+  preview: 'position:fixed;right:8px;bottom:8px;z-index:1;width:176px;height:99px;object-fit:cover',
+  /** The tutor's own preview, beside the students' tiles. */
+  tutorPreview: 'position:fixed;right:8px;bottom:8px;width:288px;height:162px;object-fit:cover',
 };
 
 /**
