@@ -76,11 +76,8 @@ describe('a node dies', { timeout: 90_000 }, () => {
     A.kill('SIGKILL');
     expect(await A.exited).toBe('SIGKILL');
 
-    // Cat comes back through the balancer, now to B, and her join replaces the old slot: hand kept.
-    await expect.poll(() => catJoins.length, { timeout: 15_000 }).toBe(2);
-    const catAfter = catJoins[1];
-    expect(catAfter.socketId).not.toBe(catBefore.socketId);
-    expect(catAfter).toMatchObject({ userId: 'cat', isHandRaised: true, handRaisedAt: catBefore.handRaisedAt });
+    // Cat comes back through the balancer, now to B.
+    await expect.poll(() => catJoins.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
 
     // Amy and Ben, whose node is gone, leave everyone's view within the bound.
     await Promise.all([amyLeft, benLeft]);
@@ -89,8 +86,19 @@ describe('a node dies', { timeout: 90_000 }, () => {
     await expect.poll(() => seenByTutor.notes, { timeout: 5_000 }).toEqual(
       expect.arrayContaining(['Amy left the class', 'Ben left the class']),
     );
-    expect(seenByTutor.left).toEqual(expect.arrayContaining([catBefore.socketId, amy.self.socketId, ben.self.socketId]));
-    expect(seenByTutor.joined.map((p) => p.socketId)).toEqual([catAfter.socketId]);
+
+    // Her last join holds her slot, hand kept. On a loaded machine a reconnect can drop before its
+    // join's answer arrives and she joins once more: each socket of hers the tutor saw join before
+    // the last must have left again, or it would be a ghost.
+    const catAfter = catJoins[catJoins.length - 1];
+    expect(catAfter.socketId).not.toBe(catBefore.socketId);
+    expect(catAfter).toMatchObject({ userId: 'cat', isHandRaised: true, handRaisedAt: catBefore.handRaisedAt });
+    expect(seenByTutor.joined.map((p) => p.userId)).toEqual(seenByTutor.joined.map(() => 'cat'));
+    expect(seenByTutor.joined.at(-1)?.socketId).toBe(catAfter.socketId);
+    const catGhosts = seenByTutor.joined.slice(0, -1).map((p) => p.socketId);
+    await expect
+      .poll(() => seenByTutor.left, { timeout: 5_000 })
+      .toEqual(expect.arrayContaining([catBefore.socketId, ...catGhosts, amy.self.socketId, ben.self.socketId]));
 
     // What remains: the tutor and Cat's new socket, in the roster and in the record of who holds whom.
     const { users } = expectOk(await ack(tutor.socket, 'get-session-users', { sessionId: id }));
