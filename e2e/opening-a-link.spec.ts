@@ -45,3 +45,29 @@ test("a class link opens the camera and checks itself while the app's script is 
   await expectVideoPlaying(amy.tutorVideo());
   await expectVideoPlaying(tutor.tileOf(amy).locator('video'));
 });
+
+test('the class page marks its first steps in the order it takes them', async ({ classroom }) => {
+  const tutor = await classroom.join('tutor', 'Ada');
+  const amy = await classroom.join('student', 'Amy');
+  await expectVideoPlaying(amy.tutorVideo());
+  await expectVideoPlaying(tutor.tileOf(amy).locator('video'));
+
+  const marks = await amy.page.evaluate(() =>
+    Object.fromEntries(
+      performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('classroom:'))
+        .map((m) => [m.name.slice('classroom:'.length), m.startTime]),
+    ),
+  );
+  expect(Object.keys(marks).sort()).toEqual(
+    ['first-remote-stream', 'joined', 'media-asked', 'media-open', 'media-ready', 'roster', 'socket-connected'].sort(),
+  );
+  // The camera is asked for, opens, and the class takes it over; the join waits for the camera and the socket.
+  expect(marks['media-asked']).toBeLessThanOrEqual(marks['media-open']);
+  expect(marks['media-open']).toBeLessThanOrEqual(marks['media-ready']);
+  expect(marks['media-ready']).toBeLessThanOrEqual(marks.joined);
+  expect(marks['socket-connected']).toBeLessThanOrEqual(marks.joined);
+  expect(marks.joined).toBeLessThanOrEqual(marks.roster);
+  expect(marks.roster).toBeLessThanOrEqual(marks['first-remote-stream']);
+});

@@ -55,20 +55,35 @@ async function person(url: string, secret: string, sessionId: string, role: 'tut
   return { context, userId, url: `/session/${sessionId}?token=${encodeURIComponent(token)}&video=${video}` };
 }
 
-/**
- * When the page had its document (DOMContentLoaded), showed "connected", and passed each of the
- * app's `classroom:<step>` User Timing marks (src/client/timing.ts), epoch ms.
- */
-async function milestones(p: Person): Promise<{ loaded: number; connected: number; steps: Record<string, number>; links: number }> {
-  return pageOf(p).evaluate((prefix) => {
-    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    const w = window as unknown as { __benchConnected?: number; __peerConnections?: RTCPeerConnection[] };
+/** When the page passed each of the app's `classroom:<step>` User Timing marks (src/client/timing.ts), epoch ms. */
+const stepsOf = (page: Page): Promise<Record<string, number>> =>
+  page.evaluate((prefix) => {
     const steps: Record<string, number> = {};
     for (const m of performance.getEntriesByType('mark')) {
       if (m.name.startsWith(prefix)) steps[m.name.slice(prefix.length)] = performance.timeOrigin + m.startTime;
     }
-    return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN, steps, links: w.__peerConnections?.length ?? 0 };
+    return steps;
   }, timingPrefix);
+
+/** Adds a start's slowest page per step (ms from the start, `t0`) to `into`. */
+function addSlowestSteps(into: Record<string, number[]>, pages: Array<Record<string, number>>, t0: number) {
+  for (const step of new Set(pages.flatMap((p) => Object.keys(p)))) {
+    (into[step] ??= []).push(Math.max(...pages.map((p) => p[step] ?? Number.NaN)) - t0);
+  }
+}
+
+/** When the page had its document (DOMContentLoaded) and showed "connected", epoch ms; its steps; the peer connections it opened. */
+async function milestones(p: Person): Promise<{ loaded: number; connected: number; steps: Record<string, number>; links: number }> {
+  const page = pageOf(p);
+  const [at, steps] = await Promise.all([
+    page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      const w = window as unknown as { __benchConnected?: number; __peerConnections?: RTCPeerConnection[] };
+      return { loaded: performance.timeOrigin + (nav?.domContentLoadedEventEnd ?? Number.NaN), connected: w.__benchConnected ?? Number.NaN, links: w.__peerConnections?.length ?? 0 };
+    }),
+    stepsOf(page),
+  ]);
+  return { ...at, steps };
 }
 
 export interface BrowserArgs {
@@ -170,9 +185,7 @@ async function fullClass({ url, secret, runs, video, students = 5, connectedMs =
       loaded.push(Math.max(...at.map((a) => a.loaded)) - t0);
       connected.push(Math.max(...at.map((a) => a.connected)) - t0);
       links.push(at.reduce((n, a) => n + a.links, 0));
-      for (const step of new Set(at.flatMap((a) => Object.keys(a.steps)))) {
-        (steps[step] ??= []).push(Math.max(...at.map((a) => a.steps[step] ?? Number.NaN)) - t0);
-      }
+      addSlowestSteps(steps, at.map((a) => a.steps), t0);
     } catch (err) {
       failures.push((err as Error).message.split('\n')[0]);
     } finally {
@@ -193,7 +206,8 @@ function captureOf(video: string) {
 /**
  * Times `runs` starts of `count` blank pages, each in a context of its own: `start` takes the fresh
  * pages and returns when each one finished (epoch ms); a start's time is the last of them, with the
- * browser's CPU over it. The contexts close after each start, the camera with them.
+ * browser's CPU over it, and the slowest page's time of each User Timing step the pages marked.
+ * The contexts close after each start, the camera with them.
  */
 async function timedStarts(
   runs: number,
@@ -206,6 +220,7 @@ async function timedStarts(
   const samples: number[] = [];
   const failures: string[] = [];
   const startCpu: WindowCpu[] = [];
+  const steps: Record<string, number[]> = {};
   for (let r = warmUp ? -1 : 0; r < runs; r++) {
     const contexts = await Promise.all(Array.from({ length: count }, () => b.newContext()));
     try {
@@ -218,6 +233,7 @@ async function timedStarts(
         samples.push(Math.max(...done) - t0);
         const cpu = windowCpu(cpuBefore, await readBrowserCpu(b), Date.now() - t0);
         if (cpu) startCpu.push(cpu);
+        addSlowestSteps(steps, await Promise.all(pages.map(stepsOf)), t0);
       }
     } catch (err) {
       failures.push((err as Error).message.split('\n')[0]);
@@ -226,7 +242,7 @@ async function timedStarts(
     }
     await sleep(300);
   }
-  return { samples, failures, startCpu };
+  return { samples, failures, startCpu, steps };
 }
 
 /** The media floor: navigate a blank page, take the camera, loop it through two RTCPeerConnections, first frame. */

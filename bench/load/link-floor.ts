@@ -1,4 +1,5 @@
 import { dialsFirst, shouldLink } from '../../src/protocol/topology';
+import { timingPrefix } from '../../src/client/timing';
 
 /**
  * What a page of the class's link floor runs: the media of a 1 + N class without the app. A blank
@@ -7,7 +8,8 @@ import { dialsFirst, shouldLink } from '../../src/protocol/topology';
  * the class's do. Every remote person is shown in a <video> and heard through an <audio>, as the
  * class page does: the tutor on a student's stage, anyone else as a tile, at the class page's
  * sizes (`linkFloorLayout`). Signals go over a WebSocket through the least of signalling servers
- * (`link-floor-relay.ts`, which also serves the page).
+ * (`link-floor-relay.ts`, which also serves the page). The camera's steps carry the class page's
+ * own User Timing marks (`media-asked`, `media-open`), so the bench reads both the same way.
  * Plain JavaScript in a string, installed before the page's scripts, like the first-frame recorder.
  */
 export const linkFloorPage = `(() => {
@@ -15,6 +17,8 @@ export const linkFloorPage = `(() => {
   /** Candidates that came before their link's remote description, by link. */
   const early = new Map();
   const firstFrames = [];
+  /** Called when a remote video arrives or a signal fails: what \`firstFrames\` waits on. */
+  let news = () => undefined;
   /** A signal this page could not take fails its start. */
   let failure = null;
   let self = -1;
@@ -53,6 +57,7 @@ export const linkFloorPage = `(() => {
       document.body.append(heard);
       heard.play().catch(() => undefined);
       firstFrames.push(new Promise((resolve) => shown.requestVideoFrameCallback((t) => resolve(performance.timeOrigin + t))));
+      news();
     };
     return pc;
   };
@@ -68,16 +73,21 @@ export const linkFloorPage = `(() => {
       signals = new WebSocket('ws://' + location.host + '/signals?room=' + encodeURIComponent(room) + '&page=' + index);
       signals.onmessage = (e) => {
         const { from, id, kind, data } = JSON.parse(e.data);
-        window.__linkFloor.receive(from, id, kind, data).catch((err) => (failure = err));
+        window.__linkFloor.receive(from, id, kind, data).catch((err) => {
+          failure = err;
+          news();
+        });
       };
       const connected = new Promise((resolve, reject) => {
         signals.onopen = resolve;
         signals.onerror = () => reject(new Error('the signalling relay refused the page'));
       });
+      performance.mark('${timingPrefix}media-asked');
       camera = await navigator.mediaDevices.getUserMedia({
         audio: true,
         video: { width: capture.width, height: capture.height, frameRate: capture.fps },
       });
+      performance.mark('${timingPrefix}media-open');
       video(camera, self === 0 ? layout.tutorPreview : layout.preview, true);
       await connected;
       cameraOpened();
@@ -111,13 +121,14 @@ export const linkFloorPage = `(() => {
       const late = new Promise((_, reject) =>
         setTimeout(() => reject(new Error(firstFrames.length + ' of ' + n + ' remote videos after ' + timeoutMs + ' ms')), timeoutMs),
       );
-      const all = (async () => {
-        while (firstFrames.length < n) {
-          if (failure) throw failure;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        return Math.max(...(await Promise.all(firstFrames)));
-      })();
+      const arrived = new Promise((resolve, reject) => {
+        news = () => {
+          if (failure) reject(failure);
+          else if (firstFrames.length >= n) resolve();
+        };
+        news();
+      });
+      const all = arrived.then(async () => Math.max(...(await Promise.all(firstFrames))));
       return Promise.race([all, late]);
     },
   };

@@ -11,7 +11,7 @@ import { type BenchContext, quietly, type Row, type Scenario, valueRow } from '.
 const video = process.env.BENCH_VIDEO ?? '320x240@30';
 
 /** What a browser driver's run returns (`load/browser.ts`). */
-type Out = {
+export type Out = {
   samples: number[];
   failures: string[];
   loaded?: number[];
@@ -41,7 +41,11 @@ export const browser: Scenario = {
     const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
     const report = (label: string, out: Out) => {
       const steps = Object.entries(out.steps ?? {}).map(([step, xs]) => ` · ${step} ${secs(xs)}`).join('');
-      const phases = out.loaded ? ` (page loaded ${secs(out.loaded)} · connected ${secs(out.connected ?? [])}${steps}${out.links ? ` · peer connections opened ${out.links.join(', ')}` : ''})` : '';
+      const phases = out.loaded
+        ? ` (page loaded ${secs(out.loaded)} · connected ${secs(out.connected ?? [])}${steps}${out.links ? ` · peer connections opened ${out.links.join(', ')}` : ''})`
+        : steps
+          ? ` (${steps.slice(3)})`
+          : '';
       ctx.log(`  ${label}: ${secs(out.samples)} s${phases}${out.failures.length ? ` · failed: ${out.failures.join(' | ')}` : ''}`);
       return out;
     };
@@ -118,10 +122,23 @@ function classAgainstLinkFloor(full: Out, links: Out, students: number): Row {
     floorRuns: [median(s(links.samples))],
     targets: [],
     notes: [
+      ...cameraNote(full, links),
       ...(links.startCpu?.length ? [`the browser's CPU (every process) over the link floor's start: ${cpuUsed(links.startCpu)}`] : []),
       `every run of the link floor (s): ${s(links.samples).map((x) => x.toFixed(2)).join(', ')}${links.failures.length ? `; ${links.failures.length} failed` : ''}`,
     ],
   });
+}
+
+/**
+ * When the slowest page asked for its camera and had it, in the class and in its link floor
+ * (medians): the two ask at about the same moment, so a later opening is what the app's own start
+ * costs the camera (six pages share one fake device, which opens once for all of them).
+ */
+export function cameraNote(full: Out, links: Out): string[] {
+  const at = (out: Out, step: string) => (out.steps?.[step]?.length ? (median(out.steps[step]) / 1000).toFixed(2) : null);
+  const [classAsked, classOpen, floorAsked, floorOpen] = [at(full, 'media-asked'), at(full, 'media-open'), at(links, 'media-asked'), at(links, 'media-open')];
+  if (!classAsked || !classOpen || !floorAsked || !floorOpen) return [];
+  return [`the cameras (slowest page, medians): the class asked at ${classAsked} s and had them at ${classOpen} s; the link floor asked at ${floorAsked} s and had them at ${floorOpen} s`];
 }
 
 /** The links a class of 1 + N holds, in words. */

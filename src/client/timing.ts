@@ -3,7 +3,14 @@
  * performance tools, the bench and a QA engineer can see where the first seconds go.
  * The first time a step happens counts; a reconnect does not move it.
  */
-export type TimingStep = 'media-ready' | 'socket-connected' | 'joined' | 'roster' | 'first-remote-stream';
+export type TimingStep =
+  | 'media-asked'
+  | 'media-open'
+  | 'media-ready'
+  | 'socket-connected'
+  | 'joined'
+  | 'roster'
+  | 'first-remote-stream';
 
 export const timingPrefix = 'classroom:';
 

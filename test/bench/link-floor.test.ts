@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classLinks, linkFloorPage } from '../../bench/load/link-floor';
 import { startSignalRelay } from '../../bench/load/link-floor-relay';
 import { WebSocket } from 'ws';
-import { linkShape } from '../../bench/scenarios/browser';
+import { cameraNote, linkShape } from '../../bench/scenarios/browser';
+import { timingPrefix, type TimingStep } from '../../src/client/timing';
 
 describe("the class's link floor", () => {
   it('links every student to the tutor only, once the class is a star', () => {
@@ -31,6 +32,17 @@ describe("the class's link floor", () => {
     // Run it against a stand-in window: it only defines functions until the bench calls them.
     new Function('window', linkFloorPage)(installed);
     expect(Object.keys(installed.__linkFloor as object).sort()).toEqual(['camera', 'dial', 'firstFrames', 'receive']);
+  });
+
+  it("marks its camera's steps with the class page's own names, and the report sets them beside the class's", () => {
+    const steps: TimingStep[] = ['media-asked', 'media-open'];
+    for (const step of steps) expect(linkFloorPage).toContain(`performance.mark('${timingPrefix}${step}')`);
+    const run = (asked: number[], open: number[]) => ({ samples: [], failures: [], steps: { 'media-asked': asked, 'media-open': open } });
+    expect(cameraNote(run([2400, 2100, 3000], [6200, 5900, 6500]), run([1900, 2000, 2100], [3400, 3600, 4000]))).toEqual([
+      'the cameras (slowest page, medians): the class asked at 2.40 s and had them at 6.20 s; the link floor asked at 2.00 s and had them at 3.60 s',
+    ]);
+    // A run whose pages marked nothing (a browser without User Timing) says nothing rather than guess.
+    expect(cameraNote({ samples: [], failures: [] }, run([1900], [3400]))).toEqual([]);
   });
 });
 

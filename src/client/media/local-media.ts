@@ -1,3 +1,5 @@
+import { markTiming } from '../timing';
+
 /** What the page asks the camera for; tests ask for small frames so many pages fit on two cores. */
 export interface CaptureOptions {
   width?: number;
@@ -52,9 +54,11 @@ export async function openLocalMedia(options: CaptureOptions, want = { audio: tr
     ...(want.audio && want.video ? [{ audio: false, video: videoConstraints(options) }, { audio: true, video: false }] : []),
   ];
   let firstError: unknown = null;
+  markTiming('media-asked');
   for (const constraints of attempts) {
     try {
       const stream = await devices.getUserMedia(constraints);
+      markTiming('media-open');
       const hasCamera = stream.getVideoTracks().length > 0;
       const hasMicrophone = stream.getAudioTracks().length > 0;
       const partial = (want.video && !hasCamera) || (want.audio && !hasMicrophone);
