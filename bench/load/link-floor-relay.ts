@@ -54,7 +54,11 @@ export async function startSignalRelay(): Promise<SignalRelay> {
       }
       const page = pages.get(to);
       if (page?.readyState === WebSocket.OPEN) page.send(message);
-      else waiting.set(to, [...(waiting.get(to) ?? []), message]);
+      else {
+        const queue = waiting.get(to);
+        if (queue) queue.push(message);
+        else waiting.set(to, [message]);
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

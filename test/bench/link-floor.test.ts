@@ -69,13 +69,22 @@ describe("the link floor's signalling relay", () => {
       const otherStart = await open(`${ws}/signals?room=r2&page=0`);
       sockets.push(student, otherStart);
       const offer = { room: 'r1', from: 1, to: 0, id: '1-0', kind: 'offer', data: 'v=0' };
-      student.send(JSON.stringify(offer));
+      const candidate = { room: 'r1', from: 1, to: 0, id: '1-0', kind: 'candidate', data: 'candidate:1' };
       let strayed = false;
       otherStart.on('message', () => (strayed = true));
-      // The tutor's page connects after the offer was sent: it hears it then.
+      student.send(JSON.stringify(offer));
+      student.send(JSON.stringify(candidate));
+      // The tutor's page connects after the offer and a candidate were sent: it hears both then, in order.
       const tutor = new WebSocket(`${ws}/signals?room=r1&page=0`);
       sockets.push(tutor);
-      expect(await next(tutor)).toEqual(offer);
+      const heard: unknown[] = [];
+      await new Promise<void>((resolve) =>
+        tutor.on('message', (m) => {
+          heard.push(JSON.parse(m.toString()));
+          if (heard.length === 2) resolve();
+        }),
+      );
+      expect(heard).toEqual([offer, candidate]);
       const answer = { room: 'r1', from: 0, to: 1, id: '1-0', kind: 'answer', data: 'v=0' };
       tutor.send(JSON.stringify(answer));
       expect(await next(student)).toEqual(answer);
