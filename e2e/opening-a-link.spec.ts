@@ -1,4 +1,5 @@
 import { expect, expectVideoPlaying, test } from './fixtures';
+import { timingMarks, timingPrefix, timingSteps } from '../src/client/timing';
 
 /** The app's own script (`/assets/index-<hash>.js`), not the small first one (`class-head-start-<hash>.js`). */
 const appScript = /\/assets\/index-[^/]+\.js$/;
@@ -52,17 +53,8 @@ test('the class page marks its first steps in the order it takes them', async ({
   await expectVideoPlaying(amy.tutorVideo());
   await expectVideoPlaying(tutor.tileOf(amy).locator('video'));
 
-  const marks = await amy.page.evaluate(() =>
-    Object.fromEntries(
-      performance
-        .getEntriesByType('mark')
-        .filter((m) => m.name.startsWith('classroom:'))
-        .map((m) => [m.name.slice('classroom:'.length), m.startTime]),
-    ),
-  );
-  expect(Object.keys(marks).sort()).toEqual(
-    ['first-remote-stream', 'joined', 'media-asked', 'media-open', 'media-ready', 'roster', 'socket-connected'].sort(),
-  );
+  const marks = await amy.page.evaluate(timingMarks, timingPrefix);
+  expect(Object.keys(marks).sort()).toEqual([...timingSteps].sort());
   // The camera is asked for, opens, and the class takes it over; the join waits for the camera and the socket.
   expect(marks['media-asked']).toBeLessThanOrEqual(marks['media-open']);
   expect(marks['media-open']).toBeLessThanOrEqual(marks['media-ready']);

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { chromiumLaunch } from '../../e2e/support/browsers';
 import { keepPeerConnections } from '../../e2e/support/classroom';
-import { timingPrefix } from '../../src/client/timing';
+import { timingMarks, timingPrefix } from '../../src/client/timing';
 import { onCleanup, serve } from './harness';
 import { assertLocal, mintFor, sleep } from './client';
 import { firstFrameAt, recordFirstFrames } from './first-frames';
@@ -56,14 +56,7 @@ async function person(url: string, secret: string, sessionId: string, role: 'tut
 }
 
 /** When the page passed each of the app's `classroom:<step>` User Timing marks (src/client/timing.ts), epoch ms. */
-const stepsOf = (page: Page): Promise<Record<string, number>> =>
-  page.evaluate((prefix) => {
-    const steps: Record<string, number> = {};
-    for (const m of performance.getEntriesByType('mark')) {
-      if (m.name.startsWith(prefix)) steps[m.name.slice(prefix.length)] = performance.timeOrigin + m.startTime;
-    }
-    return steps;
-  }, timingPrefix);
+const stepsOf = (page: Page): Promise<Record<string, number>> => page.evaluate(timingMarks, timingPrefix);
 
 /** Adds a start's slowest page per step (ms from the start, `t0`) to `into`. */
 function addSlowestSteps(into: Record<string, number[]>, pages: Array<Record<string, number>>, t0: number) {

@@ -40,12 +40,13 @@ export const browser: Scenario = {
     const students = ctx.pick(2, 5);
     const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(', ');
     const report = (label: string, out: Out) => {
-      const steps = Object.entries(out.steps ?? {}).map(([step, xs]) => ` · ${step} ${secs(xs)}`).join('');
-      const phases = out.loaded
-        ? ` (page loaded ${secs(out.loaded)} · connected ${secs(out.connected ?? [])}${steps}${out.links ? ` · peer connections opened ${out.links.join(', ')}` : ''})`
-        : steps
-          ? ` (${steps.slice(3)})`
-          : '';
+      const steps = Object.entries(out.steps ?? {}).map(([step, xs]) => `${step} ${secs(xs)}`);
+      const parts = [
+        ...(out.loaded ? [`page loaded ${secs(out.loaded)}`, `connected ${secs(out.connected ?? [])}`] : []),
+        ...steps,
+        ...(out.loaded && out.links ? [`peer connections opened ${out.links.join(', ')}`] : []),
+      ];
+      const phases = parts.length ? ` (${parts.join(' · ')})` : '';
       ctx.log(`  ${label}: ${secs(out.samples)} s${phases}${out.failures.length ? ` · failed: ${out.failures.join(' | ')}` : ''}`);
       return out;
     };

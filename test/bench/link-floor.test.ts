@@ -53,7 +53,19 @@ describe("the link floor's signalling relay", () => {
       socket.once('open', () => resolve(socket));
       socket.once('error', reject);
     });
-  const next = (socket: WebSocket) => new Promise<unknown>((resolve) => socket.once('message', (m) => resolve(JSON.parse(m.toString()))));
+  /** The next `count` signals a page hears, in order (listening from now on). */
+  const heard = (socket: WebSocket, count: number) =>
+    new Promise<unknown[]>((resolve) => {
+      const got: unknown[] = [];
+      const take = (m: unknown) => {
+        got.push(JSON.parse(String(m)));
+        if (got.length < count) return;
+        socket.off('message', take);
+        resolve(got);
+      };
+      socket.on('message', take);
+    });
+  const next = async (socket: WebSocket) => (await heard(socket, 1))[0];
 
   it('serves a blank page, and passes a signal on, as it is, to the page of its start it is for, even one not connected yet', async () => {
     const relay = await startSignalRelay();
@@ -77,14 +89,7 @@ describe("the link floor's signalling relay", () => {
       // The tutor's page connects after the offer and a candidate were sent: it hears both then, in order.
       const tutor = new WebSocket(`${ws}/signals?room=r1&page=0`);
       sockets.push(tutor);
-      const heard: unknown[] = [];
-      await new Promise<void>((resolve) =>
-        tutor.on('message', (m) => {
-          heard.push(JSON.parse(m.toString()));
-          if (heard.length === 2) resolve();
-        }),
-      );
-      expect(heard).toEqual([offer, candidate]);
+      expect(await heard(tutor, 2)).toEqual([offer, candidate]);
       const answer = { room: 'r1', from: 0, to: 1, id: '1-0', kind: 'answer', data: 'v=0' };
       tutor.send(JSON.stringify(answer));
       expect(await next(student)).toEqual(answer);
