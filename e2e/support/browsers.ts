@@ -24,7 +24,44 @@ const atUserPriority = (): boolean =>
   // (no CAP_SETPCAP), starts Chromium directly.
   spawnSync(userPriorityLauncher, { stdio: 'ignore', env: { ...process.env, CLASSROOM_CHROMIUM: 'true' } }).status === 0;
 
-/** Chromium with a fake camera and microphone, and nothing that reaches for the network. */
+/**
+ * The browser's own toolbar pages, which a headless browser never shows: every new window (each
+ * browser context a test or the bench opens is one) preloads its omnibox popup, a "WebUI" page in
+ * a renderer of its own. Six people opening a class at once started six of them beside the six
+ * class pages, about 0.7 s of main-thread CPU each: on two cores, more than the class pages
+ * themselves used, and it doubled the time until the class's videos played (11.3 s against 5.6 s
+ * on a slow host, the link floor 7.7 s against 2.9 s). A student's own browser preloads its own
+ * once, on its own machine.
+ */
+export const browserUiPreloads = ['PreloadTopChromeWebUI', 'InitialWebUI', 'WebUIToolbarProcessOverheadExperiment', 'WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+
+/**
+ * Playwright's own `--disable-features` list (1.64.1, pinned in package.json). Chromium takes the
+ * last `--disable-features` it is given, so ours must carry these too; `e2e/browser-launch.spec.ts`
+ * checks against the running browser's command line that nothing of Playwright's is lost.
+ */
+export const playwrightDisabledFeatures = [
+  'AvoidUnnecessaryBeforeUnloadCheckSync',
+  'DestroyProfileOnBrowserClose',
+  'DialMediaRouteProvider',
+  'GlobalMediaControls',
+  'HttpsUpgrades',
+  'LensOverlay',
+  'MediaRouter',
+  'PaintHolding',
+  'ThirdPartyStoragePartitioning',
+  'BlockOriginHeaderModificationOnRedirect',
+  'AvoidCorsURLLoaderRestartOnRedirect',
+  'Translate',
+  'AutoDeElevate',
+  'OptimizationHints',
+  'NetworkTimeServiceQuerying',
+  'AimEnabled',
+  'msForceBrowserSignIn',
+  'msEdgeUpdateLaunchServicesPreferredVersion',
+];
+
+/** Chromium with a fake camera and microphone, nothing that reaches for the network, and no browser UI preloaded. */
 export const chromiumLaunch: LaunchOptions = {
   ...(atUserPriority()
     ? { executablePath: userPriorityLauncher, env: { ...process.env, CLASSROOM_CHROMIUM: chromiumPath } }
@@ -40,6 +77,7 @@ export const chromiumLaunch: LaunchOptions = {
     '--disable-component-update',
     '--disable-sync',
     '--autoplay-policy=no-user-gesture-required',
+    `--disable-features=${[...playwrightDisabledFeatures, ...browserUiPreloads].join(',')}`,
   ],
 };
 
