@@ -30,6 +30,15 @@ export const classmateDialDelayMs = 400;
 /** The longest a classmate link waits for the students to settle: a class that keeps changing still links. */
 export const classmateDialMaxWaitMs = 2000;
 
+/**
+ * Once the students have settled, a classmate link also waits for this page's link to the tutor to
+ * be up, at most this long: the tutor's video is what a student came for, and a page still opening
+ * that link on a slow machine should not share its CPU with classmates' videos. When a class
+ * starts, students arriving over several seconds would otherwise link to each other, then drop
+ * those links as the fifth arrives and the class becomes a star.
+ */
+export const classmateAfterTutorMaxWaitMs = 3000;
+
 export function dialDelayMs(a: Linkable, b: Linkable): number {
   return a.role === 'student' && b.role === 'student' ? classmateDialDelayMs : 0;
 }

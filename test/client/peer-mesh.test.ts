@@ -1,21 +1,28 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Participant } from '../../src/protocol';
-import { classmateDialDelayMs, classmateDialMaxWaitMs } from '../../src/protocol/topology';
+import { classmateAfterTutorMaxWaitMs, classmateDialDelayMs, classmateDialMaxWaitMs } from '../../src/protocol/topology';
 
 /** A stand-in for simple-peer: the mesh's choices (who is dialled, when) without a browser. */
 class FakePeer {
   static opened: FakePeer[] = [];
   destroyed = false;
+  private handlers = new Map<string, Array<() => void>>();
   constructor(readonly opts: { initiator: boolean }) {
     FakePeer.opened.push(this);
   }
-  on() {
+  on(event: string, handler: () => void) {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
     return this;
+  }
+  /** What simple-peer says once the link's media flows. */
+  connect() {
+    for (const handler of this.handlers.get('connect') ?? []) handler();
   }
   signal() {}
   addStream() {}
   removeStream() {}
   removeAllListeners() {
+    this.handlers.clear();
     return this;
   }
   destroy() {
@@ -60,7 +67,14 @@ function meshOfBea() {
     },
     onRemoteStream: () => undefined,
   });
-  return { mesh, states, reports, dialled: () => FakePeer.opened.filter((p) => p.opts.initiator).length };
+  return {
+    mesh,
+    states,
+    reports,
+    dialled: () => FakePeer.opened.filter((p) => p.opts.initiator).length,
+    /** Bea's link to the tutor (her first dial) is up. */
+    tutorLinkUp: () => FakePeer.opened[0].connect(),
+  };
 }
 
 describe('peer mesh: when classmates are dialled', () => {
@@ -73,9 +87,10 @@ describe('peer mesh: when classmates are dialled', () => {
   });
 
   it('dials the tutor at once and a classmate once the students have stayed the same for a moment', () => {
-    const { mesh, states, dialled } = meshOfBea();
+    const { mesh, states, dialled, tutorLinkUp } = meshOfBea();
     mesh.sync(bea, [tutor, amy]);
     expect(dialled()).toBe(1);
+    tutorLinkUp();
     expect(states.get('amy')).toBe('connecting');
     vi.advanceTimersByTime(classmateDialDelayMs - 1);
     expect(dialled()).toBe(1);
@@ -102,8 +117,9 @@ describe('peer mesh: when classmates are dialled', () => {
   });
 
   it('does not wait again for news that leaves the students as they were (a raised hand)', () => {
-    const { mesh, dialled } = meshOfBea();
+    const { mesh, dialled, tutorLinkUp } = meshOfBea();
     mesh.sync(bea, [tutor, amy]);
+    tutorLinkUp();
     vi.advanceTimersByTime(classmateDialDelayMs - 100);
     mesh.sync(bea, [tutor, { ...amy, isHandRaised: true, handRaisedAt: 5 }]);
     vi.advanceTimersByTime(100);
@@ -112,8 +128,9 @@ describe('peer mesh: when classmates are dialled', () => {
   });
 
   it('reports a waiting link as connecting once, however often the students change while it waits', () => {
-    const { mesh, reports } = meshOfBea();
+    const { mesh, reports, tutorLinkUp } = meshOfBea();
     mesh.sync(bea, [tutor, amy]);
+    tutorLinkUp();
     vi.advanceTimersByTime(100);
     mesh.sync(bea, [tutor, amy, later(1)]);
     vi.advanceTimersByTime(100);
@@ -126,9 +143,10 @@ describe('peer mesh: when classmates are dialled', () => {
   });
 
   it('dials after the longest wait even while students keep coming and going', () => {
-    const { mesh, dialled } = meshOfBea();
+    const { mesh, dialled, tutorLinkUp } = meshOfBea();
     const visitor = later(1);
     mesh.sync(bea, [tutor, amy]);
+    tutorLinkUp();
     let elapsed = 0;
     for (let n = 0; elapsed + 300 < classmateDialMaxWaitMs; n++) {
       vi.advanceTimersByTime(300);
@@ -140,6 +158,60 @@ describe('peer mesh: when classmates are dialled', () => {
     expect(dialled()).toBe(1);
     vi.advanceTimersByTime(1);
     expect(dialled()).toBe(2);
+    mesh.close();
+  });
+
+  it("waits for the tutor's link before dialling a classmate, and dials the moment it is up", () => {
+    const { mesh, dialled, tutorLinkUp } = meshOfBea();
+    mesh.sync(bea, [tutor, amy]);
+    vi.advanceTimersByTime(classmateDialDelayMs + classmateAfterTutorMaxWaitMs - 1);
+    expect(dialled()).toBe(1);
+    tutorLinkUp();
+    expect(dialled()).toBe(2);
+    mesh.close();
+  });
+
+  it("dials a classmate anyway once the tutor's link has been opening for the longest wait", () => {
+    const { mesh, dialled } = meshOfBea();
+    mesh.sync(bea, [tutor, amy]);
+    vi.advanceTimersByTime(classmateDialDelayMs + classmateAfterTutorMaxWaitMs - 1);
+    expect(dialled()).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(dialled()).toBe(2);
+    mesh.close();
+  });
+
+  it('dials a classmate without waiting when the class has no tutor, or the tutor leaves', () => {
+    const alone = meshOfBea();
+    alone.mesh.sync(bea, [amy]);
+    vi.advanceTimersByTime(classmateDialDelayMs);
+    expect(alone.dialled()).toBe(1);
+    alone.mesh.close();
+
+    FakePeer.opened = [];
+    const left = meshOfBea();
+    left.mesh.sync(bea, [tutor, amy]);
+    vi.advanceTimersByTime(classmateDialDelayMs);
+    expect(left.dialled()).toBe(1);
+    left.mesh.sync(bea, [amy]);
+    expect(left.dialled()).toBe(2);
+    left.mesh.close();
+  });
+
+  it('builds no classmate link when students take longer than the longest wait to arrive, while the tutor link opens', () => {
+    const { mesh, states, dialled, tutorLinkUp } = meshOfBea();
+    mesh.sync(bea, [tutor, amy]);
+    // Three more students over 3 s: past the students' longest wait, within the tutor link's.
+    for (let n = 1; n <= 3; n++) {
+      vi.advanceTimersByTime(1000);
+      mesh.sync(bea, [tutor, amy, ...[later(1), later(2), later(3)].slice(0, n)]);
+    }
+    tutorLinkUp();
+    vi.advanceTimersByTime(classmateDialMaxWaitMs + classmateAfterTutorMaxWaitMs);
+    // A star: only the tutor's link was ever opened.
+    expect(dialled()).toBe(1);
+    expect(FakePeer.opened.every((p) => !p.destroyed)).toBe(true);
+    expect(states.get('amy')).toBeNull();
     mesh.close();
   });
 

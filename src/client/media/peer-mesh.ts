@@ -1,7 +1,7 @@
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import type { Instance as Peer } from 'simple-peer';
 import type { Participant } from '../../protocol';
-import { classmateDialMaxWaitMs, dialDelayMs, dialsFirst, shouldLink } from '../../protocol/topology';
+import { classmateAfterTutorMaxWaitMs, classmateDialMaxWaitMs, dialDelayMs, dialsFirst, shouldLink } from '../../protocol/topology';
 import type { MediaTopology, TopologyEvents } from './topology';
 
 /** The envelope of every signal between two browsers: which link (attempt) it belongs to. */
@@ -38,6 +38,10 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Dials waiting for the class's students to settle, and since when each has waited. */
   const waitingSince = new Map<string, number>();
+  /** Classmate dials the students let through, waiting for the link to the tutor, and since when. */
+  const afterTutorSince = new Map<string, number>();
+  /** Links whose media flows (simple-peer's `connect`). */
+  const connected = new Set<string>();
   /** The class's students as the last roster had them, to tell an arrival or a departure from other news. */
   let studentsKey = '';
   let self: Participant | null = null;
@@ -68,7 +72,9 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
     peer.on('stream', (stream: MediaStream) => options.onRemoteStream(remote, stream));
     peer.on('connect', () => {
       retries.delete(remote);
+      connected.add(remote);
       options.onLinkState(remote, 'connected');
+      if (others.get(remote)?.role === 'tutor') releaseClassmates();
     });
     const lost = () => {
       if (links.get(remote) === link) linkLost(remote);
@@ -80,6 +86,8 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
 
   function drop(remote: string) {
     cancelTimer(remote);
+    afterTutorSince.delete(remote);
+    connected.delete(remote);
     const link = links.get(remote);
     if (!link) return;
     links.delete(remote);
@@ -113,7 +121,34 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
     const since = waitedSince ?? now;
     waitingSince.set(remote, since);
     const wait = Math.min(delayMs, Math.max(0, since + classmateDialMaxWaitMs - now));
-    timers.set(remote, setTimeout(() => { timers.delete(remote); dial(remote); }, wait));
+    timers.set(remote, setTimeout(() => { timers.delete(remote); dialAfterTutor(remote); }, wait));
+  }
+
+  /** This page has a tutor whose link it wants and is still opening (not up, not given up). */
+  function tutorLinkOpening(): boolean {
+    for (const [id, p] of others) if (p.role === 'tutor' && wanted.has(id) && !connected.has(id)) return true;
+    return false;
+  }
+
+  /** A classmate dial the students let through: now, or once the tutor's link is up (bounded). */
+  function dialAfterTutor(remote: string) {
+    const now = Date.now();
+    const since = afterTutorSince.get(remote) ?? now;
+    if (!tutorLinkOpening() || now - since >= classmateAfterTutorMaxWaitMs) {
+      dial(remote);
+      return;
+    }
+    afterTutorSince.set(remote, since);
+    timers.set(remote, setTimeout(() => { timers.delete(remote); dialAfterTutor(remote); }, since + classmateAfterTutorMaxWaitMs - now));
+  }
+
+  /** The tutor's link is up, gone or given up: the classmates waiting for it dial now. */
+  function releaseClassmates() {
+    if (tutorLinkOpening()) return;
+    for (const remote of [...afterTutorSince.keys()]) {
+      cancelTimer(remote);
+      dial(remote);
+    }
   }
 
   function linkLost(remote: string) {
@@ -167,6 +202,8 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
         if (dialsFirst(nextSelf, other)) dialSoon(other.socketId, dialDelayMs(nextSelf, other));
         else if (!links.has(other.socketId)) options.onLinkState(other.socketId, 'connecting');
       }
+      // The tutor may have left: classmates waiting for that link wait no longer.
+      releaseClassmates();
     },
 
     receive(from, data) {
@@ -217,6 +254,7 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
       closed = true;
       for (const remote of [...links.keys()]) drop(remote);
       for (const remote of [...timers.keys()]) cancelTimer(remote);
+      afterTutorSince.clear();
       wanted.clear();
     },
   };
