@@ -122,7 +122,7 @@ async function main() {
   }
 
   const m = machine();
-  ctx.log(`bench (${mode}): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}; ${ctx.runs} run(s) per figure`);
+  ctx.log(`bench (${mode}): ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.os}, ${m.browser}; ${ctx.runs} run(s) per figure`);
   const failures: Report['failures'] = [];
   const selected = scenarios.filter((s) => !options.only || options.only.includes(s.id));
   const loads: Report['loads'] = [];

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { chromiumPath } from '../../e2e/support/browsers';
 
 export interface Machine {
   cpu: string;
@@ -8,7 +10,14 @@ export interface Machine {
   node: string;
   os: string;
   kernel: string;
+  /** The Chromium the browser scenarios drive, as it names itself: its defaults move the figures. */
+  browser: string;
   loadAtStart: number[];
+}
+
+function chromiumVersion(): string {
+  const out = spawnSync(chromiumPath, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return out.status === 0 ? out.stdout.trim().replace(/\s+built on .*$/, '') : `no Chromium at ${chromiumPath}`;
 }
 
 function osName(): string {
@@ -28,6 +37,7 @@ export function machine(): Machine {
     node: process.version,
     os: osName(),
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    browser: chromiumVersion(),
     loadAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }

@@ -93,7 +93,7 @@ export function markdownBlock(report: Report): string {
   out.push(
     `Run ${report.startedAt} · **${report.mode}** mode · figures are medians of ${report.runs} run${report.runs === 1 ? '' : 's'} · took ${Math.round(report.durationS / 60)} min`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM · Node ${m.node} · ${m.os} (${m.kernel})`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB RAM · Node ${m.node} · ${m.os} (${m.kernel}) · ${m.browser}`,
     '',
     `Load average (1 min) at the start ${m.loadAtStart[0]}, after each scenario: ${report.loads.map((l) => `${l.scenario} ${l.load1} (${l.seconds} s)`).join(', ')}. ` +
       (report.othersMean === undefined
