@@ -124,7 +124,7 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
     timers.set(remote, setTimeout(() => { timers.delete(remote); dialAfterTutor(remote); }, wait));
   }
 
-  /** This page has a tutor whose link it wants and is still opening (not up, not given up). */
+  /** This page has a tutor whose link it wants and is not up yet (one that failed counts: the wait is bounded). */
   function tutorLinkOpening(): boolean {
     for (const [id, p] of others) if (p.role === 'tutor' && wanted.has(id) && !connected.has(id)) return true;
     return false;
@@ -142,7 +142,7 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
     timers.set(remote, setTimeout(() => { timers.delete(remote); dialAfterTutor(remote); }, since + classmateAfterTutorMaxWaitMs - now));
   }
 
-  /** The tutor's link is up, gone or given up: the classmates waiting for it dial now. */
+  /** The tutor's link is up, or the tutor is gone: the classmates waiting for it dial now. */
   function releaseClassmates() {
     if (tutorLinkOpening()) return;
     for (const remote of [...afterTutorSince.keys()]) {
