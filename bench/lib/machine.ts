@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { chromiumPath } from '../../e2e/support/browsers';
+import { chromiumPath } from '../../e2e/support/browser-paths';
 
 export interface Machine {
   cpu: string;

@@ -21,7 +21,7 @@ import { firstFrameAt, recordFirstFrames } from './first-frames';
 import { classLinks, linkFloorLayout, linkFloorPage } from './link-floor';
 import { startSignalRelay } from './link-floor-relay';
 import { isStar } from '../../src/protocol/topology';
-import { largeClassStudentVideo } from '../../src/client/media/local-media';
+import { cappedVideo, largeClassStudentVideo } from '../../src/client/media/local-media';
 import { type CpuReading, type CpuUse, cpuBetween, readBrowserCpu } from './browser-cpu';
 
 let browser: Browser | null = null;
@@ -293,13 +293,8 @@ async function linkFloor({ url, runs, video, students = 5, warmUp = true }: Brow
   assertLocal(url);
   const capture = captureOf(video);
   // Students in a star send the tutor the large-class size, as the class page caps them.
-  const studentCapture = isStar(students)
-    ? {
-        width: Math.min(capture.width, largeClassStudentVideo.width),
-        height: Math.min(capture.height, largeClassStudentVideo.height),
-        fps: Math.min(capture.fps, largeClassStudentVideo.frameRate),
-      }
-    : capture;
+  const capped = cappedVideo({ ...capture, frameRate: capture.fps }, largeClassStudentVideo);
+  const studentCapture = isStar(students) ? { width: capped.width, height: capped.height, fps: capped.frameRate } : capture;
   const links = classLinks(students);
   const relay = await startSignalRelay();
   const setUp = (context: BrowserContext) => context.addInitScript({ content: linkFloorPage }).then(() => undefined);

@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LaunchOptions } from '@playwright/test';
+import { chromiumPath, firefoxPath } from './browser-paths';
 
 export type BrowserName = 'chromium' | 'firefox';
-
-/** Where the browsers are; CHROMIUM_PATH / FIREFOX_PATH point elsewhere. */
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 
 /**
  * Run as root (CI, containers, this project's own machine), Chromium raises its compositor, media

@@ -77,11 +77,26 @@ export function stopStream(stream: MediaStream | null): void {
 /** A student's camera in a large class: small frames, so the media server and the tutor's page keep up. */
 export const largeClassStudentVideo = { width: 320, height: 240, frameRate: 15 } as const;
 
+export interface VideoSize {
+  width: number;
+  height: number;
+  frameRate: number;
+}
+
+/** What a camera sending `sent` sends once capped at `cap`: each of size and rate, never raised. */
+export const cappedVideo = (sent: VideoSize, cap: VideoSize): VideoSize => ({
+  width: Math.min(sent.width, cap.width),
+  height: Math.min(sent.height, cap.height),
+  frameRate: Math.min(sent.frameRate, cap.frameRate),
+});
+
 /** Caps the camera's frames at this size and rate (never raises them), for a stream already open. */
-export async function capVideo(stream: MediaStream | null, cap: { width: number; height: number; frameRate: number }): Promise<void> {
+export async function capVideo(stream: MediaStream | null, cap: VideoSize): Promise<void> {
   for (const track of stream?.getVideoTracks() ?? []) {
     const { width = Infinity, height = Infinity, frameRate = Infinity } = track.getSettings();
-    if (width <= cap.width && height <= cap.height && frameRate <= cap.frameRate) continue;
+    const sent = { width, height, frameRate };
+    const capped = cappedVideo(sent, cap);
+    if (capped.width === width && capped.height === height && capped.frameRate === frameRate) continue;
     await track
       .applyConstraints({ width: { max: cap.width }, height: { max: cap.height }, frameRate: { max: cap.frameRate } })
       // A camera that cannot go that small keeps what it has: the class still works, only heavier.
