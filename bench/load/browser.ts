@@ -21,7 +21,7 @@ import { firstFrameAt, recordFirstFrames } from './first-frames';
 import { classLinks, linkFloorLayout, linkFloorPage } from './link-floor';
 import { startSignalRelay } from './link-floor-relay';
 import { isStar } from '../../src/protocol/topology';
-import { cappedVideo, largeClassStudentVideo } from '../../src/client/media/local-media';
+import { cappedVideo, largeClassStudentVideo, type VideoSize } from '../../src/client/media/local-media';
 import { type CpuReading, type CpuUse, cpuBetween, readBrowserCpu } from './browser-cpu';
 
 let browser: Browser | null = null;
@@ -196,6 +196,8 @@ function captureOf(video: string) {
   return { width, height, fps: Number(fps) };
 }
 
+const asCapture = ({ width, height, frameRate }: VideoSize) => ({ width, height, fps: frameRate });
+
 /**
  * Times `runs` starts of `count` blank pages, each in a context of its own: `start` takes the fresh
  * pages and returns when each one finished (epoch ms); a start's time is the last of them, with the
@@ -293,8 +295,7 @@ async function linkFloor({ url, runs, video, students = 5, warmUp = true }: Brow
   assertLocal(url);
   const capture = captureOf(video);
   // Students in a star send the tutor the large-class size, as the class page caps them.
-  const capped = cappedVideo({ ...capture, frameRate: capture.fps }, largeClassStudentVideo);
-  const studentCapture = isStar(students) ? { width: capped.width, height: capped.height, fps: capped.frameRate } : capture;
+  const studentCapture = isStar(students) ? asCapture(cappedVideo({ ...capture, frameRate: capture.fps }, largeClassStudentVideo)) : capture;
   const links = classLinks(students);
   const relay = await startSignalRelay();
   const setUp = (context: BrowserContext) => context.addInitScript({ content: linkFloorPage }).then(() => undefined);

@@ -94,9 +94,7 @@ export const cappedVideo = (sent: VideoSize, cap: VideoSize): VideoSize => ({
 export async function capVideo(stream: MediaStream | null, cap: VideoSize): Promise<void> {
   for (const track of stream?.getVideoTracks() ?? []) {
     const { width = Infinity, height = Infinity, frameRate = Infinity } = track.getSettings();
-    const sent = { width, height, frameRate };
-    const capped = cappedVideo(sent, cap);
-    if (capped.width === width && capped.height === height && capped.frameRate === frameRate) continue;
+    if (width <= cap.width && height <= cap.height && frameRate <= cap.frameRate) continue;
     await track
       .applyConstraints({ width: { max: cap.width }, height: { max: cap.height }, frameRate: { max: cap.frameRate } })
       // A camera that cannot go that small keeps what it has: the class still works, only heavier.

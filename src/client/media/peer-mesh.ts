@@ -144,7 +144,7 @@ export function createPeerMesh(options: PeerMeshOptions): MediaTopology {
 
   /** The tutor's link is up, or the tutor is gone: the classmates waiting for it dial now. */
   function releaseClassmates() {
-    if (tutorLinkOpening()) return;
+    if (afterTutorSince.size === 0 || tutorLinkOpening()) return;
     for (const remote of [...afterTutorSince.keys()]) {
       cancelTimer(remote);
       dial(remote);
