@@ -3,6 +3,7 @@ import type { Instance as Peer } from 'simple-peer';
 import type { Jsep, Participant, SfuReply, SfuRequest } from '../../protocol';
 import { isSfuReply, sfuPeer } from '../../protocol/sfu-peer';
 import type { LinkState } from '../store';
+import { watchForSilence } from './silent-media';
 import type { MediaTopology, TopologyEvents } from './topology';
 
 /** One connection to the media server: our publication, or one participant's media we receive. */
@@ -12,9 +13,17 @@ interface Link {
   /** The participant received (for a subscription). */
   feed: string | null;
   connected: boolean;
+  /** Stops the watch for media that never arrives (a subscription). */
+  stopWatch?: () => void;
 }
 
 const maxAutomaticRetries = 6;
+/**
+ * How long a subscription's media may take to arrive once its stream is announced. Seen under load
+ * (21 pages on two cores): a subscription whose connection came up but through which the media
+ * server sent nothing for 20-30 s, tracks muted, while its classmates' played.
+ */
+const mediaArrivalMs = 12_000;
 const backoffMs = (attempt: number) => Math.min(400 * 2 ** attempt, 8000);
 
 /** Calls `up` once the media connection is established. */
@@ -74,6 +83,7 @@ export function createSfuLinks(options: TopologyEvents): MediaTopology {
   };
 
   function destroy(link: Link, tellServer: boolean) {
+    link.stopWatch?.();
     if (link.peer) {
       link.peer.removeAllListeners();
       link.peer.on('error', () => undefined);
@@ -150,6 +160,9 @@ export function createSfuLinks(options: TopologyEvents): MediaTopology {
       if (signal.type === 'answer' && signal.sdp) send({ kind: 'answer', link: link.id, jsep: { type: 'answer', sdp: signal.sdp } });
     });
     peer.on('stream', (stream: MediaStream) => {
+      // Renewed like a lost one, so the tile does not stay black for good.
+      link.stopWatch?.();
+      link.stopWatch = watchForSilence(stream.getTracks(), mediaArrivalMs, () => linkLost(feed, link));
       if (pending.get(feed) === link) promote(feed, link);
       if (current.get(feed) === link) options.onRemoteStream(feed, stream);
     });
