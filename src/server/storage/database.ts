@@ -49,7 +49,7 @@ export function parseDatabaseUrl(url: string, cwd: string = process.cwd()): Data
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Database> {
   const { log } = options;
   const target = parseDatabaseUrl(url);
-  const db = target.dialect === 'sqlite' ? openSqlite(target.path) : openPostgres(target.connectionString, log);
+  const db = target.dialect === 'sqlite' ? openSqlite(target.path, log) : openPostgres(target.connectionString, log);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= db.destroy());
@@ -67,11 +67,14 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   return { db, dialect: target.dialect, close };
 }
 
-function openSqlite(path: string): Kysely<DatabaseSchema> {
+function openSqlite(path: string, log: Logger | undefined): Kysely<DatabaseSchema> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   // On a thread of its own (better-sqlite3 is synchronous): WAL mode, synchronous = NORMAL and
-  // prepared statements kept, see sqlite-worker.mjs.
-  return new Kysely<DatabaseSchema>({ dialect: new SqliteWorkerDialect({ path }) });
+  // prepared statements kept, see sqlite-worker.mjs; its log checkpointed on another thread, see
+  // sqlite-checkpointer.mjs.
+  return new Kysely<DatabaseSchema>({
+    dialect: new SqliteWorkerDialect({ path, onWarning: (message) => log?.warn({ dialect: 'sqlite', path }, message) }),
+  });
 }
 
 function openPostgres(connectionString: string, log: Logger | undefined): Kysely<DatabaseSchema> {

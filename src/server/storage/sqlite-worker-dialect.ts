@@ -18,6 +18,7 @@ import {
 type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; error: WorkerError }
+  | { kind: 'warning'; message: string }
   | { kind: 'result'; id: number; rows: unknown[]; changes?: number | bigint; lastInsertRowid?: number | bigint; error?: WorkerError };
 
 interface WorkerError {
@@ -41,14 +42,23 @@ export class SqliteError extends Error {
  * Kysely's own SQLite dialect, but each statement goes to a worker that holds the database, so the
  * server's event loop never waits for SQLite's work.
  */
+export interface SqliteWorkerOptions {
+  path: string;
+  statementCacheSize?: number;
+  /** How often the log is copied into a file database, off the writing thread (sqlite-checkpointer.mjs). */
+  checkpointIntervalMs?: number;
+  /** What the SQLite threads report without failing a statement (a checkpoint that failed, …). */
+  onWarning?: (message: string) => void;
+}
+
 export class SqliteWorkerDialect implements Dialect {
-  constructor(private readonly options: { path: string; statementCacheSize?: number }) {}
+  constructor(private readonly options: SqliteWorkerOptions) {}
 
   createAdapter(): DialectAdapter {
     return new SqliteAdapter();
   }
   createDriver(): Driver {
-    return new SqliteWorkerDriver(this.options.path, this.options.statementCacheSize ?? 200);
+    return new SqliteWorkerDriver(this.options);
   }
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SqliteIntrospector(db);
@@ -61,14 +71,15 @@ export class SqliteWorkerDialect implements Dialect {
 class SqliteWorkerDriver implements Driver {
   private connection: SqliteWorkerConnection | null = null;
 
-  constructor(
-    private readonly path: string,
-    private readonly statementCacheSize: number,
-  ) {}
+  constructor(private readonly options: SqliteWorkerOptions) {}
 
   async init(): Promise<void> {
+    const { path, statementCacheSize = 200, checkpointIntervalMs = 200, onWarning } = this.options;
     const worker = new Worker(new URL('./sqlite-worker.mjs', import.meta.url), {
-      workerData: { path: this.path, statementCacheSize: this.statementCacheSize },
+      workerData: { path, statementCacheSize, checkpointIntervalMs },
+    });
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.kind === 'warning') onWarning?.(reply.message);
     });
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {

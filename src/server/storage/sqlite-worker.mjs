@@ -3,12 +3,13 @@
 // sockets. Here it runs one statement at a time, in the order they arrive.
 // Plain JavaScript: a worker thread starts without the TypeScript loader, in tests and in
 // production alike.
-import { parentPort, workerData } from 'node:worker_threads';
+import { once } from 'node:events';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import Sqlite from 'better-sqlite3';
 import { createLruCache } from '../support/lru-cache.mjs';
 
-/** @type {{ path: string, statementCacheSize: number }} */
-const { path, statementCacheSize } = workerData;
+/** @type {{ path: string, statementCacheSize: number, checkpointIntervalMs: number }} */
+const { path, statementCacheSize, checkpointIntervalMs } = workerData;
 
 /** @type {import('better-sqlite3').Database} */
 let database;
@@ -24,6 +25,36 @@ try {
 } catch (err) {
   parentPort.postMessage({ kind: 'failed', error: describe(err) });
   process.exit(1);
+}
+
+/** The thread that checkpoints the log (sqlite-checkpointer.mjs), for a database in a file. */
+const checkpointer = path === ':memory:' ? null : await startCheckpointer();
+
+async function startCheckpointer() {
+  const thread = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), {
+    workerData: { path, intervalMs: checkpointIntervalMs },
+  });
+  try {
+    const [reply] = await Promise.race([once(thread, 'message'), once(thread, 'error').then(([err]) => Promise.reject(err))]);
+    if (reply?.kind !== 'ready') throw new Error('the checkpointer did not start');
+  } catch (err) {
+    // Without it this connection checkpoints as SQLite does by default: slower commits now and
+    // then, but a log that never stops growing would be worse.
+    await thread.terminate();
+    parentPort.postMessage({ kind: 'warning', message: `checkpoints stay on the writing thread: ${describe(err).message}` });
+    return null;
+  }
+  // Only once the other thread checkpoints: the log must never go unchecked.
+  database.pragma('wal_autocheckpoint = 0');
+  thread.on('message', (message) => {
+    if (message?.kind === 'checkpoint-failed') parentPort.postMessage({ kind: 'warning', message: `a checkpoint failed: ${message.message}` });
+  });
+  thread.on('error', (err) => {
+    if (closing) return;
+    database.pragma('wal_autocheckpoint = 1000');
+    parentPort.postMessage({ kind: 'warning', message: `the checkpointer stopped, checkpoints are back on the writing thread: ${describe(err).message}` });
+  });
+  return thread;
 }
 
 // Kysely sends the same few query texts again and again (a multi-row INSERT has one text per
@@ -44,11 +75,24 @@ function describe(err) {
   return { message: err instanceof Error ? err.message : String(err), code: err?.code };
 }
 
-parentPort.on('message', (request) => {
+let closing = false;
+parentPort.on('message', async (request) => {
   if (request.kind === 'close') {
+    closing = true;
+    // The checkpointer closes first, so that this connection is the database's last: closing it
+    // copies the rest of the log into the file and removes the log.
+    if (checkpointer) {
+      const exited = once(checkpointer, 'exit');
+      checkpointer.postMessage({ kind: 'close' });
+      await exited;
+    }
     statements.clear();
     database.close();
     parentPort.close();
+    return;
+  }
+  if (closing) {
+    parentPort.postMessage({ kind: 'result', id: request.id, error: { message: 'the SQLite database is closing' } });
     return;
   }
   const { id, sql, parameters } = request;
