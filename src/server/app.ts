@@ -173,9 +173,12 @@ export async function buildApp(options: AppOptions): Promise<ClassroomApp> {
   const shutdown = async () => {
     draining = true;
     await classroom.drain();
-    // Lines announced but held back to be written together (the store's short window) go in now.
-    await options.chat.flush();
     await app.close();
+    // Sockets that left while it closed (a student saying goodbye as the server stopped) left notes;
+    // those, and lines announced but held back to be written together (the store's short window),
+    // go in now, while the database is still open.
+    await classroom.settle();
+    await options.chat.flush();
   };
   return { app, io, shutdown, deliver: classroom.deliver };
 }

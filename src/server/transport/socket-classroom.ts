@@ -187,6 +187,16 @@ export function attachSocketClassroom({
   let inFlight = 0;
   let drained: (() => void) | null = null;
   let draining = false;
+  /**
+   * Departures still under way (a leave being applied and stored, a place being held). Sockets go
+   * on leaving while the server closes, after the shutdown's drain: their notes must be stored
+   * before the database closes.
+   */
+  const departures = new Set<Promise<void>>();
+  const depart = (work: Promise<void>) => {
+    departures.add(work);
+    void work.finally(() => departures.delete(work));
+  };
   io.use(async (socket, next) => {
     try {
       const auth = socket.handshake.auth as { token?: unknown } | undefined;
@@ -478,7 +488,7 @@ export function attachSocketClassroom({
     if (!sessionId || closed) return;
     // Replaced, removed, or the client said goodbye: nothing to hold.
     if (reason === 'server namespace disconnect' || reason === 'client namespace disconnect') {
-      leaveClass(caller).catch((err) => caller.log.error({ err }, 'leaving on disconnect failed'));
+      depart(leaveClass(caller).catch((err) => caller.log.error({ err }, 'leaving on disconnect failed')));
       return;
     }
     // A page that closed said so, or its browser closed the socket with "going away" (1001), which
@@ -487,7 +497,7 @@ export function attachSocketClassroom({
     caller.debug({ reason, closeCode: caller.closeCode }, 'holding the place');
     // The timer keeps the logger, not the socket, for the grace period.
     const slog = caller.log;
-    holdForGrace(sessionId, socket.id, wait, slog).catch((err) => slog.error({ err }, 'holding a dropped participant failed'));
+    depart(holdForGrace(sessionId, socket.id, wait, slog).catch((err) => slog.error({ err }, 'holding a dropped participant failed')));
   };
 
   // Each socket holds one small object and two listeners; the handlers above are shared by all.
@@ -512,8 +522,13 @@ export function attachSocketClassroom({
     });
   };
 
+  /** Resolves once every departure under way is applied and its notes handed to the chat store. */
+  const settle = async () => {
+    while (departures.size) await Promise.all([...departures]);
+  };
+
   /** `deliver` also serves what happens outside a socket's handlers (a cluster node reaping a dead node's participants). */
-  return { close: closeTimers, drain, deliver, sfu };
+  return { close: closeTimers, drain, settle, deliver, sfu };
 }
 
 /**
