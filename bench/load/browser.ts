@@ -189,14 +189,12 @@ async function fullClass({ url, secret, runs, video, students = 5, connectedMs =
   return { samples, failures, loaded, connected, steps, links, startCpu, connectedCpu };
 }
 
-/** The capture the pages ask for, from `WxH@fps`. */
-function captureOf(video: string) {
+/** The capture the pages ask for, from `WxH@fps`: in the shape `getUserMedia` and the class page take. */
+function captureOf(video: string): VideoSize {
   const [size, fps] = video.split('@');
   const [width, height] = size.split('x').map(Number);
-  return { width, height, fps: Number(fps) };
+  return { width, height, frameRate: Number(fps) };
 }
-
-const asCapture = ({ width, height, frameRate }: VideoSize) => ({ width, height, fps: frameRate });
 
 /**
  * Times `runs` starts of `count` blank pages, each in a context of its own: `start` takes the fresh
@@ -248,8 +246,8 @@ async function floor({ url, runs, video, pages: count = 1, warmUp = true }: Brow
       pages.map(async (page) => {
         await page.goto(`${url}/health`);
         return page.evaluate(
-          async ({ width, height, fps }) => {
-            const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width, height, frameRate: fps } });
+          async (capture) => {
+            const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: capture });
             const a = new RTCPeerConnection();
             const b = new RTCPeerConnection();
             a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
@@ -295,7 +293,7 @@ async function linkFloor({ url, runs, video, students = 5, warmUp = true }: Brow
   assertLocal(url);
   const capture = captureOf(video);
   // Students in a star send the tutor the large-class size, as the class page caps them.
-  const studentCapture = isStar(students) ? asCapture(cappedVideo({ ...capture, frameRate: capture.fps }, largeClassStudentVideo)) : capture;
+  const studentCapture = isStar(students) ? cappedVideo(capture, largeClassStudentVideo) : capture;
   const links = classLinks(students);
   const relay = await startSignalRelay();
   const setUp = (context: BrowserContext) => context.addInitScript({ content: linkFloorPage }).then(() => undefined);

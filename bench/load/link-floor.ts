@@ -83,10 +83,7 @@ export const linkFloorPage = `(() => {
         signals.onerror = () => reject(new Error('the signalling relay refused the page'));
       });
       performance.mark('${timingPrefix}media-asked');
-      camera = await navigator.mediaDevices.getUserMedia({
-        audio: true,
-        video: { width: capture.width, height: capture.height, frameRate: capture.fps },
-      });
+      camera = await navigator.mediaDevices.getUserMedia({ audio: true, video: capture });
       performance.mark('${timingPrefix}media-open');
       video(camera, self === 0 ? layout.tutorPreview : layout.preview, true);
       await connected;
