@@ -27,32 +27,47 @@ try {
   process.exit(1);
 }
 
-/** The thread that checkpoints the log (sqlite-checkpointer.mjs), for a database in a file. */
-const checkpointer = path === ':memory:' ? null : await startCheckpointer();
+/** The thread that checkpoints the log (sqlite-checkpointer.mjs), for a database in a file; null once it ended. */
+let checkpointer = path === ':memory:' ? null : await startCheckpointer();
 
 async function startCheckpointer() {
   const thread = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), {
     workerData: { path, intervalMs: checkpointIntervalMs },
   });
-  try {
-    const [reply] = await Promise.race([once(thread, 'message'), once(thread, 'error').then(([err]) => Promise.reject(err))]);
-    if (reply?.kind !== 'ready') throw new Error('the checkpointer did not start');
-  } catch (err) {
+  /** null once it said it is ready; otherwise why it did not start. */
+  const failure = await new Promise((resolve) => {
+    const settle = (outcome) => {
+      thread.off('message', onMessage);
+      thread.off('error', onError);
+      thread.off('exit', onExit);
+      resolve(outcome);
+    };
+    const onMessage = (message) => message?.kind === 'ready' && settle(null);
+    const onError = (err) => settle(describe(err).message);
+    const onExit = (code) => settle(`it ended (exit code ${code})`);
+    thread.on('message', onMessage);
+    thread.on('error', onError);
+    thread.on('exit', onExit);
+  });
+  if (failure !== null) {
     // Without it this connection checkpoints as SQLite does by default: slower commits now and
     // then, but a log that never stops growing would be worse.
     await thread.terminate();
-    parentPort.postMessage({ kind: 'warning', message: `checkpoints stay on the writing thread: ${describe(err).message}` });
+    parentPort.postMessage({ kind: 'warning', message: `checkpoints stay on the writing thread: ${failure}` });
     return null;
   }
   // Only once the other thread checkpoints: the log must never go unchecked.
   database.pragma('wal_autocheckpoint = 0');
+  let lastError = '';
   thread.on('message', (message) => {
     if (message?.kind === 'checkpoint-failed') parentPort.postMessage({ kind: 'warning', message: `a checkpoint failed: ${message.message}` });
   });
-  thread.on('error', (err) => {
+  thread.on('error', (err) => (lastError = describe(err).message));
+  thread.on('exit', (code) => {
+    checkpointer = null;
     if (closing) return;
     database.pragma('wal_autocheckpoint = 1000');
-    parentPort.postMessage({ kind: 'warning', message: `the checkpointer stopped, checkpoints are back on the writing thread: ${describe(err).message}` });
+    parentPort.postMessage({ kind: 'warning', message: `the checkpointer stopped (${lastError || `exit code ${code}`}), checkpoints are back on the writing thread` });
   });
   return thread;
 }
@@ -81,9 +96,10 @@ parentPort.on('message', async (request) => {
     closing = true;
     // The checkpointer closes first, so that this connection is the database's last: closing it
     // copies the rest of the log into the file and removes the log.
-    if (checkpointer) {
-      const exited = once(checkpointer, 'exit');
-      checkpointer.postMessage({ kind: 'close' });
+    const thread = checkpointer;
+    if (thread) {
+      const exited = once(thread, 'exit');
+      thread.postMessage({ kind: 'close' });
       await exited;
     }
     statements.clear();
