@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type ChatStore, createMemoryChatStore } from '../../src/server/chat/chat-store';
-import { type ClassStore, createMemoryClassStore } from '../../src/server/classroom/class-store';
+import { storeWithAPause } from '../helpers/class-stores';
 import { emitAck, expectOk, joinAs, nextEvent, startTestServer } from '../helpers/server';
 
 /** A memory chat store that refuses every write once closed, as a closed database does. */
@@ -14,26 +14,6 @@ function closableChatStore() {
     },
   };
   return { store, inner, close: () => void (closed = true) };
-}
-
-/** A memory class store whose next command, once `holdNext` is called, waits until the test lets it go. */
-function heldClassStore() {
-  const inner = createMemoryClassStore();
-  let held: ((release: () => void) => void) | null = null;
-  const store: ClassStore = {
-    ...inner,
-    async apply(sessionId, command) {
-      const take = held;
-      held = null;
-      if (take) await new Promise<void>((release) => take(release));
-      return inner.apply(sessionId, command);
-    },
-  };
-  return {
-    store,
-    /** Resolves with the release of the next command the server applies. */
-    holdNext: () => new Promise<() => void>((resolve) => (held = resolve)),
-  };
 }
 
 describe('a graceful shutdown', () => {
@@ -51,18 +31,18 @@ describe('a graceful shutdown', () => {
 
   it('stores the leave of a student who says goodbye while the server stops, before it resolves', async () => {
     const chat = closableChatStore();
-    const classes = heldClassStore();
+    const classes = storeWithAPause();
     const server = await startTestServer({ chat: chat.store, store: classes.store });
     const tutor = await joinAs(server, 'tutor', 'c1', { userId: 'tutor' });
     const student = await joinAs(server, 'student', 'c1', { userId: 'amy', name: 'Amy' });
-    const leaveHeld = classes.holdNext();
+    const leave = classes.pauseNext();
     student.socket.disconnect();
     // The goodbye reached the server and its leave is under way while the server stops.
-    const release = await leaveHeld;
+    await leave.stored;
     // As the process does (apps/server/main.ts): the database closes once the shutdown resolves.
     const stopping = server.shutdown().then(() => chat.close());
     await new Promise((closed) => tutor.socket.once('disconnect', closed));
-    release();
+    leave.go();
     await stopping;
     const lines = (await chat.inner.history('c1')).map((m) => m.text);
     expect(lines).toContain('Amy left the class');

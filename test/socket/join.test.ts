@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventHold } from '../../src/client/event-hold';
 import type { Participant } from '../../src/protocol';
-import { type ClassStore, createMemoryClassStore } from '../../src/server/classroom/class-store';
+import { storeWithAPause } from '../helpers/class-stores';
 import {
   emitAck,
   expectFail,
@@ -159,46 +159,6 @@ describe('joining', () => {
     expectFail(await emitAck(s3socket, 'join-session', { sessionId: CLASS, withUsers: 'yes' }), 'invalid_payload');
   });
 
-  /**
-   * A store whose next command stores its change, then keeps its caller waiting until `let go`:
-   * the moment between a join being stored and the joiner hearing so, which on several nodes (a
-   * round trip to Redis) is wide enough for the class to move on.
-   */
-  function storeWithAPause() {
-    const inner = createMemoryClassStore();
-    let pause: { stored: () => void; until: Promise<void> } | null = null;
-    const store: ClassStore = {
-      read: (id) => inner.read(id),
-      list: () => inner.list(),
-      async apply(id, command) {
-        const res = await inner.apply(id, command);
-        const p = pause;
-        pause = null;
-        if (p) {
-          p.stored();
-          await p.until;
-        }
-        return res;
-      },
-    };
-    /** Pauses the next command once it is stored; resolves `stored` then, and goes on when `go` is called. */
-    const pauseNext = () => {
-      let go!: () => void;
-      let stored!: () => void;
-      const storedNow = new Promise<void>((resolve) => (stored = resolve));
-      pause = { stored, until: new Promise<void>((resolve) => (go = resolve)) };
-      return { stored: storedNow, go };
-    };
-    /** Makes the next command fail, as a store that lost its connection would. */
-    const failNext = () => {
-      const real = store.apply;
-      store.apply = async () => {
-        store.apply = real;
-        throw new Error('the store went away');
-      };
-    };
-    return { store, pauseNext, failNext };
-  }
 
   it('a joiner is in the class before its join is stored: the answer plus the events after it are the whole class', async () => {
     const { store, pauseNext } = storeWithAPause();
